@@ -1,0 +1,3 @@
+from creditbank.cli import main
+
+main()

@@ -1,0 +1,336 @@
+"""Writes for identity and accounts: opening (self, counter, import), activation, login, codes, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from creditbank.accounts import sms
+from creditbank.accounts.choices import CodePurpose, LearnerStatus, OpeningChannel, UserKind
+from creditbank.accounts.errors import AccountErrorCode
+from creditbank.accounts.identity import IdentityData, validate_identity
+from creditbank.accounts.models import ApiToken, Learner, PhoneCode, User, learner_pii_state
+from creditbank.accounts.numbering import reserve_account_numbers
+from creditbank.audit import services as audit
+from creditbank.core import pii, ratelimit, validators
+from creditbank.core.errors import ApplicationError, Conflict, Forbidden, ValidationFailed
+from creditbank.orgs.models import OrgUnit, Region
+from creditbank.orgs.permissions import can
+
+# --- phone codes -----------------------------------------------------------------------------
+
+
+def send_phone_code(phone: str, purpose: str) -> None:
+    """Send a 6-digit code; at most one a minute and ten a day per number and purpose."""
+    number = validators.validate_cn_mobile(phone)
+    phone_hash = pii.lookup_hash(number)
+    ratelimit.hit(f"sms-minute:{phone_hash}:{purpose}", limit=1, window=60)
+    ratelimit.hit(f"sms-day:{phone_hash}", limit=10, window=24 * 3600)
+    code = f"{secrets.randbelow(10**6):06d}"
+    PhoneCode.objects.create(
+        phone_hash=phone_hash,
+        purpose=purpose,
+        code_hash=pii.lookup_hash("code:" + code),
+        expires_at=timezone.now() + dt.timedelta(seconds=settings.CREDITBANK_PHONE_CODE_TTL),
+    )
+    sms.get_backend().send_code(number, code, purpose)
+
+
+def verify_phone_code(phone: str, purpose: str, code: str) -> None:
+    """Consume the newest live code for the number; five wrong tries kill it."""
+    invalid = ValidationFailed.for_field("phone_code", _("The verification code is wrong or has expired."), code=AccountErrorCode.PHONE_CODE_INVALID)
+    number = validators.validate_cn_mobile(phone)
+    entered = validators.compact(code)
+    record = (
+        PhoneCode.objects.filter(phone_hash=pii.lookup_hash(number), purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now(), attempts__lt=5)
+        .order_by("-created_at")
+        .first()
+    )
+    if record is None or not entered:
+        raise invalid
+    if not hmac.compare_digest(record.code_hash, pii.lookup_hash("code:" + entered)):
+        PhoneCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
+        raise invalid
+    PhoneCode.objects.filter(pk=record.pk).update(used_at=timezone.now())
+
+
+# --- opening accounts ------------------------------------------------------------------------
+
+
+def _check_unique(identity: IdentityData, *, exclude_pk: int | None = None) -> None:
+    duplicates = Learner.objects.exclude(pk=exclude_pk)
+    errors: list[dict[str, Any]] = []
+    if duplicates.filter(id_number_hash=identity.id_number_hash).exists():
+        errors.append({"field": "id_number", "code": AccountErrorCode.DUPLICATE_ID_NUMBER, "message": str(_("An account with this ID number already exists."))})
+    if identity.phone_hash and duplicates.filter(phone_hash=identity.phone_hash).exists():
+        errors.append({"field": "phone", "code": AccountErrorCode.DUPLICATE_PHONE, "message": str(_("This mobile number is already used by another account."))})
+    if errors:
+        raise Conflict(_("This person already has an account."), code=errors[0]["code"], details=errors)
+
+
+def _region_or_none(code: str | None) -> Region | None:
+    if not code:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise ValidationFailed.for_field("region", _("Unknown region code."), code=AccountErrorCode.REGION_UNKNOWN)
+    return region
+
+
+def _create_learner(identity: IdentityData, *, org: OrgUnit, channel: str, user: User | None = None, status: str = LearnerStatus.PENDING) -> Learner:
+    region = _region_or_none(identity.region_code)
+    _check_unique(identity)
+    learner = Learner(
+        account_no=reserve_account_numbers(1)[0],
+        user=user,
+        name=identity.name,
+        id_type=identity.id_type,
+        id_number=identity.id_number,
+        id_number_hash=identity.id_number_hash,
+        phone=identity.phone,
+        phone_hash=identity.phone_hash,
+        birth_date=identity.birth_date,
+        gender=identity.gender,
+        region=region,
+        org=org,
+        org_path=org.path,
+        status=status,
+        opened_via=channel,
+    )
+    try:
+        with transaction.atomic():
+            learner.save()
+    except IntegrityError:
+        # Lost a race with another opening of the same person.
+        raise Conflict(_("This person already has an account."), code=AccountErrorCode.DUPLICATE_ID_NUMBER) from None
+    return learner
+
+
+def _ensure_accepting(org: OrgUnit) -> None:
+    if org.status != "active":
+        raise ValidationFailed.for_field("org", _("This organisation is not accepting applications."), code=AccountErrorCode.ORG_NOT_ACCEPTING)
+
+
+def _validate_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            details=[{"field": "password", "code": AccountErrorCode.PASSWORD_INVALID, "message": str(message)} for message in exc.messages]
+        ) from None
+
+
+@transaction.atomic
+def open_account(*, actor: User, org: OrgUnit, name: str, id_number: str, phone: str, id_type: str = "", region: str = "") -> Learner:
+    """Counter opening (柜台开户) by staff of a centre, sub-centre or point; the learner activates it later."""
+    if not can(actor, "accounts.open", org.path):
+        raise Forbidden(code="role_cannot_accounts_open")
+    _ensure_accepting(org)
+    identity = validate_identity(name=name, id_number=id_number, phone=phone, id_type=id_type, region=region)
+    learner = _create_learner(identity, org=org, channel=OpeningChannel.COUNTER)
+    audit.record(actor=actor, action="accounts.open", obj=learner, after=learner_pii_state(learner))
+    return learner
+
+
+@dataclass(frozen=True)
+class Registration:
+    learner: Learner
+    application: Any
+
+
+@transaction.atomic
+def register_learner(*, org: OrgUnit, name: str, id_number: str, phone: str, phone_code: str, password: str, id_type: str = "", region: str = "") -> Registration:
+    """Self-registration: real-name data + phone code → a pending account and an opening
+    application that the chosen organisation accepts and first-reviews."""
+    from creditbank.reviews import services as review_services
+
+    _ensure_accepting(org)
+    identity = validate_identity(name=name, id_number=id_number, phone=phone, id_type=id_type, region=region)
+    _check_unique(identity)
+    _validate_password(password)
+    verify_phone_code(identity.phone, CodePurpose.REGISTER, phone_code)
+    learner = _create_learner(identity, org=org, channel=OpeningChannel.SELF)
+    user = User.objects.create_user(username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name)
+    learner.user = user
+    learner.save(update_fields=["user", "updated_at"])
+    application = review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=user)
+    return Registration(learner=learner, application=application)
+
+
+@transaction.atomic
+def approve_opening(learner: Learner, *, actor: User) -> Learner:
+    """Called by the review workflow when an opening application passes first review."""
+    if learner.status != LearnerStatus.PENDING:
+        raise ApplicationError(_("Only a pending account can be approved."), code=AccountErrorCode.INVALID_STATUS_CHANGE)
+    before = audit.snapshot(learner, ("status",))
+    learner.status = LearnerStatus.ACTIVE
+    learner.activated_at = timezone.now()
+    learner.save(update_fields=["status", "activated_at", "updated_at"])
+    audit.record(actor=actor, action="accounts.approve_opening", obj=learner, before=before, after={"status": learner.status})
+    return learner
+
+
+@transaction.atomic
+def activate_account(*, name: str, id_number: str, phone: str, phone_code: str, password: str) -> Learner:
+    """First login that claims an account opened at a counter or by import (激活):
+    name, ID number and phone must all match what was stored."""
+    mismatch = ApplicationError(
+        _("No account matches this name, ID number and phone number."), code=AccountErrorCode.IDENTITY_MISMATCH, status=400
+    )
+    identity = validate_identity(name=name, id_number=id_number, phone=phone)
+    learner = Learner.objects.select_for_update().filter(id_number_hash=identity.id_number_hash).first()
+    if learner is None or learner.name != identity.name or learner.phone_hash != identity.phone_hash:
+        raise mismatch
+    if learner.user_id is not None or learner.status != LearnerStatus.PENDING:
+        raise Conflict(_("This account has already been activated; please log in."), code=AccountErrorCode.ALREADY_ACTIVATED)
+    if learner.opened_via == OpeningChannel.SELF:
+        raise Conflict(_("This account is waiting for review by the service centre."), code=AccountErrorCode.ACCOUNT_PENDING)
+    _validate_password(password)
+    verify_phone_code(identity.phone, CodePurpose.ACTIVATE, phone_code)
+    user = User.objects.create_user(username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=learner.name)
+    learner.user = user
+    learner.status = LearnerStatus.ACTIVE
+    learner.activated_at = timezone.now()
+    learner.save(update_fields=["user", "status", "activated_at", "updated_at"])
+    audit.record(actor=user, action="accounts.activate", obj=learner, after={"status": learner.status})
+    return learner
+
+
+@transaction.atomic
+def reset_password(*, phone: str, phone_code: str, password: str) -> User:
+    """Password reset by phone code, for learners (whose phone is on their account)."""
+    number = validators.validate_cn_mobile(phone)
+    learner = Learner.objects.select_related("user").filter(phone_hash=pii.lookup_hash(number)).first()
+    verify_phone_code(number, CodePurpose.RESET, phone_code)
+    if learner is None or learner.user is None:
+        raise ApplicationError(_("No activated account uses this mobile number."), code=AccountErrorCode.LEARNER_NOT_FOUND, status=400)
+    _validate_password(password, learner.user)
+    learner.user.set_password(password)
+    learner.user.save(update_fields=["password"])
+    audit.record(actor=learner.user, action="accounts.reset_password", obj=learner)
+    return learner.user
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+def _recent_failures(identifier: str) -> int:
+    from creditbank.audit.models import LoginEntry
+
+    since = timezone.now() - dt.timedelta(minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES)
+    key = pii.lookup_hash("login:" + identifier.lower())
+    last_success = LoginEntry.objects.filter(identifier_hash=key, is_success=True, created_at__gte=since).order_by("-created_at").values_list("created_at", flat=True).first()
+    failures = LoginEntry.objects.filter(identifier_hash=key, is_success=False, created_at__gte=last_success or since)
+    return failures.count()
+
+
+def login_with_password(request: Any, *, identifier: str, password: str, method: str = "password") -> User:
+    """Check a password login, with lockout after repeated failures; every attempt is logged."""
+    name = validators.normalize_text(identifier)
+    normalized = validators.compact(name).upper() if not name.isalpha() else name
+    if _recent_failures(normalized) >= settings.CREDITBANK_LOGIN_MAX_FAILURES:
+        audit.record_login(identifier=normalized, method=method, is_success=False, reason="locked")
+        raise ApplicationError(
+            _("Too many failed attempts. The account is locked for {minutes} minutes.").format(minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES),
+            code=AccountErrorCode.ACCOUNT_LOCKED,
+            status=429,
+        )
+    user = authenticate(request, username=name, password=password)
+    if user is None:
+        audit.record_login(identifier=normalized, method=method, is_success=False, reason="invalid_credentials")
+        raise ApplicationError(_("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401)
+    learner = getattr(user, "learner", None) if user.kind == UserKind.LEARNER else None
+    if learner is not None and learner.status in (LearnerStatus.FROZEN, LearnerStatus.CLOSED):
+        audit.record_login(identifier=normalized, method=method, is_success=False, user=user, reason=learner.status)
+        code = AccountErrorCode.ACCOUNT_FROZEN if learner.status == LearnerStatus.FROZEN else AccountErrorCode.ACCOUNT_CLOSED
+        raise ApplicationError(_("This account is frozen or closed; please contact your service centre."), code=code, status=403)
+    audit.record_login(identifier=normalized, method=method, is_success=True, user=user)
+    return user  # type: ignore[return-value]
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def issue_api_token(user: User, *, name: str = "") -> tuple[ApiToken, str]:
+    """A new bearer token; the secret is returned once and only its hash is stored."""
+    secret = "cb_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:64],
+        key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        prefix=secret[:8],
+        expires_at=timezone.now() + dt.timedelta(days=settings.CREDITBANK_API_TOKEN_DAYS),
+    )
+    return token, secret
+
+
+def user_for_token(secret: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hashlib.sha256(secret.encode()).hexdigest(), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- staff actions on learners ---------------------------------------------------------------
+
+
+def reveal_learner_pii(learner: Learner, *, actor: User) -> dict[str, str]:
+    """Unmasked ID and phone for roles that need them; every view is logged."""
+    if not can(actor, "accounts.unmask", learner.org_path):
+        raise Forbidden(code="role_cannot_accounts_unmask")
+    audit.record(actor=actor, action="accounts.unmask_pii", obj=learner)
+    return {"id_number": learner.id_number, "phone": learner.phone}
+
+
+_ALLOWED_STATUS_CHANGES = {
+    (LearnerStatus.ACTIVE, LearnerStatus.FROZEN),
+    (LearnerStatus.PENDING, LearnerStatus.FROZEN),
+    (LearnerStatus.FROZEN, LearnerStatus.ACTIVE),
+    (LearnerStatus.FROZEN, LearnerStatus.PENDING),
+    (LearnerStatus.ACTIVE, LearnerStatus.CLOSED),
+    (LearnerStatus.FROZEN, LearnerStatus.CLOSED),
+    (LearnerStatus.PENDING, LearnerStatus.CLOSED),
+}
+
+
+@transaction.atomic
+def set_learner_status(learner: Learner, *, actor: User, status: str) -> Learner:
+    """Freeze, unfreeze or close an account (closing is final)."""
+    if not can(actor, "accounts.manage", learner.org_path):
+        raise Forbidden(code="role_cannot_accounts_manage")
+    if (learner.status, status) not in _ALLOWED_STATUS_CHANGES:
+        raise ApplicationError(_("This status change is not allowed."), code=AccountErrorCode.INVALID_STATUS_CHANGE)
+    if status == LearnerStatus.ACTIVE and learner.user_id is None:
+        raise ApplicationError(_("An account that was never activated goes back to pending, not active."), code=AccountErrorCode.INVALID_STATUS_CHANGE)
+    before = audit.snapshot(learner, ("status",))
+    learner.status = status
+    learner.save(update_fields=["status", "updated_at"])
+    audit.record(actor=actor, action="accounts.set_status", obj=learner, before=before, after={"status": status})
+    return learner
+
+
+def set_large_text(user: Any, *, enabled: bool) -> None:
+    """Remember the elderly-friendly large-text mode on the account, so it follows the person."""
+    if getattr(user, "is_authenticated", False) and user.large_text != enabled:
+        user.large_text = enabled
+        user.save(update_fields=["large_text"])
+

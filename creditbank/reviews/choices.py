@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationKind(models.TextChoices):
+    ACCOUNT_OPENING = "account_opening", _("Account opening")
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted, waiting to be accepted")
+    ACCEPTED = "accepted", _("Accepted, waiting for first review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for supplement")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ReviewEventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    APPROVED = "approved", _("Passed first review")
+    RETURNED = "returned", _("Returned for supplement")
+    REJECTED = "rejected", _("Rejected")
+    RESUBMITTED = "resubmitted", _("Resubmitted")

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from creditbank.core.querysets import ScopedQuerySet
+
+if TYPE_CHECKING:
+    from creditbank.reviews.models import Application  # noqa: F401
+
+
+class ApplicationQuerySet(ScopedQuerySet["Application"]):
+    scope_path = "org_path"
+    view_action = "reviews.view"
+
+    def open(self) -> ApplicationQuerySet:
+        return self.filter(status__in=("submitted", "accepted"))
+
+    def oldest_first(self) -> ApplicationQuerySet:
+        return self.order_by("submitted_at", "id")
