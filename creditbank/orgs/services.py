@@ -16,7 +16,7 @@ from creditbank.orgs.choices import CHILD_KINDS, OrgCategory, OrgKind, OrgStatus
 from creditbank.orgs.errors import OrgErrorCode
 from creditbank.orgs.models import Membership, OrgUnit, Region, Role
 
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 ORG_FIELDS = ("code", "name", "kind", "category", "region_id", "address", "contact_name", "contact_phone", "status")
 
 
@@ -24,7 +24,7 @@ def _validate_org_fields(*, code: str, name: str, region: str, status: str = Org
     errors: list[dict[str, Any]] = []
     code = code.strip().upper()
     if not _CODE.match(code):
-        errors.append({"field": "code", "code": OrgErrorCode.CODE_FORMAT, "message": str(_("Use 2 to 32 letters, digits or hyphens."))})
+        errors.append({"field": "code", "code": OrgErrorCode.CODE_FORMAT, "message": str(_("Use up to 32 letters, digits or hyphens."))})
     if not name.strip():
         errors.append({"field": "name", "code": "name_required", "message": str(_("Name is required."))})
     region_obj = Region.objects.filter(code=region.strip()).first()

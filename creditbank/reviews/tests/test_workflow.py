@@ -1,0 +1,34 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from creditbank.core.errors import ApplicationError
+from creditbank.reviews import workflow
+from creditbank.reviews.choices import ApplicationStatus, ReviewEventKind
+
+EVENTS = list(ReviewEventKind.values)
+
+
+@given(st.lists(st.sampled_from(EVENTS), max_size=12))
+def test_no_sequence_of_events_leaves_the_known_states_or_reopens_a_final_one(events):
+    status = ApplicationStatus.SUBMITTED
+    for event in events:
+        try:
+            new_status = workflow.next_status("account_opening", status, event)
+        except ApplicationError as exc:
+            assert exc.code == "invalid_transition"
+            continue
+        assert status not in workflow.FINAL_STATUSES
+        assert new_status in ApplicationStatus.values
+        status = new_status
+
+
+def test_first_review_needs_acceptance_first():
+    with pytest.raises(ApplicationError):
+        workflow.next_status("account_opening", "submitted", "approved")
+    assert workflow.next_status("account_opening", "accepted", "approved") == "approved"
+
+
+def test_available_events():
+    assert set(workflow.available_events("account_opening", "submitted")) == {"accepted", "rejected", "returned"}
+    assert workflow.available_events("account_opening", "approved") == []
