@@ -153,7 +153,7 @@ AUTHENTICATION_BACKENDS = ["creditbank.accounts.backends.IdentityBackend"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LOCALE_PATHS = [Path(os.environ.get("CREDITBANK_LOCALE_DIR", PACKAGE_DIR / "locale"))]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
