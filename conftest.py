@@ -38,11 +38,10 @@ def _clean_outbox() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Any:
+def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 @pytest.fixture

@@ -13,39 +13,156 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from creditbank.accounts.numbering import reserve_account_numbers
 from creditbank.accounts.choices import LearnerStatus, OpeningChannel, UserKind
 from creditbank.accounts.demo_data import person
 from creditbank.accounts.identity import validate_identity
 from creditbank.accounts.models import Learner, User
+from creditbank.accounts.numbering import reserve_account_numbers
 from creditbank.orgs import services as org_services
 from creditbank.orgs.models import OrgUnit
 from creditbank.reviews import services as review_services
 
-DEMO_PASSWORD = "Demo@2026cb"
+DEMO_PASSWORD = "Demo@2026cb"  # noqa: S105 - the published demo password, printed by `creditbank demo`
 
 # code, name, kind, category, region, parent code, address, contact
 ORGS: list[tuple[str, str, str, str, str, str | None, str, str]] = [
-    ("AHLECB", "安徽省终身教育学分银行管理中心", "management", "", "340000", None, "合肥市蜀山区 安徽开放大学", "0551-63517282"),
-    ("U-AHU", "安徽大学学习成果认证服务中心", "centre", "university", "340100", "AHLECB", "合肥市蜀山区肥西路3号", "0551-65107001"),
-    ("U-AHNU", "安徽师范大学学习成果认证服务中心", "centre", "university", "340200", "AHLECB", "芜湖市弋江区九华南路189号", "0553-5910001"),
-    ("U-AQNU", "安庆师范大学学习成果认证服务中心", "centre", "university", "340800", "AHLECB", "安庆市宜秀区集贤北路1318号", "0556-5500001"),
-    ("U-FYNU", "阜阳师范大学学习成果认证服务中心", "centre", "university", "341200", "AHLECB", "阜阳市颍州区清河西路100号", "0558-2596001"),
-    ("L-HF", "合肥地方认证服务中心（合肥开放大学）", "centre", "local", "340100", "AHLECB", "合肥市包河区徽州大道", "0551-62000001"),
-    ("L-WH", "芜湖地方认证服务中心（芜湖开放大学）", "centre", "local", "340200", "AHLECB", "芜湖市镜湖区", "0553-3800001"),
-    ("L-AQ", "安庆地方认证服务中心（安庆开放大学）", "centre", "local", "340800", "AHLECB", "安庆市迎江区", "0556-5200001"),
-    ("L-FY", "阜阳地方认证服务中心（阜阳开放大学）", "centre", "local", "341200", "AHLECB", "阜阳市颍州区", "0558-2200001"),
-    ("V-HFVC", "合肥职业技术学院认证服务中心", "centre", "vocational", "340100", "AHLECB", "合肥市巢湖市", "0551-82300001"),
-    ("V-AQVC", "安庆职业技术学院认证服务中心", "centre", "vocational", "340800", "AHLECB", "安庆市宜秀区", "0556-5300001"),
+    (
+        "AHLECB",
+        "安徽省终身教育学分银行管理中心",
+        "management",
+        "",
+        "340000",
+        None,
+        "合肥市蜀山区 安徽开放大学",
+        "0551-63517282",
+    ),
+    (
+        "U-AHU",
+        "安徽大学学习成果认证服务中心",
+        "centre",
+        "university",
+        "340100",
+        "AHLECB",
+        "合肥市蜀山区肥西路3号",
+        "0551-65107001",
+    ),
+    (
+        "U-AHNU",
+        "安徽师范大学学习成果认证服务中心",
+        "centre",
+        "university",
+        "340200",
+        "AHLECB",
+        "芜湖市弋江区九华南路189号",
+        "0553-5910001",
+    ),
+    (
+        "U-AQNU",
+        "安庆师范大学学习成果认证服务中心",
+        "centre",
+        "university",
+        "340800",
+        "AHLECB",
+        "安庆市宜秀区集贤北路1318号",
+        "0556-5500001",
+    ),
+    (
+        "U-FYNU",
+        "阜阳师范大学学习成果认证服务中心",
+        "centre",
+        "university",
+        "341200",
+        "AHLECB",
+        "阜阳市颍州区清河西路100号",
+        "0558-2596001",
+    ),
+    (
+        "L-HF",
+        "合肥地方认证服务中心（合肥开放大学）",
+        "centre",
+        "local",
+        "340100",
+        "AHLECB",
+        "合肥市包河区徽州大道",
+        "0551-62000001",
+    ),
+    (
+        "L-WH",
+        "芜湖地方认证服务中心（芜湖开放大学）",
+        "centre",
+        "local",
+        "340200",
+        "AHLECB",
+        "芜湖市镜湖区",
+        "0553-3800001",
+    ),
+    (
+        "L-AQ",
+        "安庆地方认证服务中心（安庆开放大学）",
+        "centre",
+        "local",
+        "340800",
+        "AHLECB",
+        "安庆市迎江区",
+        "0556-5200001",
+    ),
+    (
+        "L-FY",
+        "阜阳地方认证服务中心（阜阳开放大学）",
+        "centre",
+        "local",
+        "341200",
+        "AHLECB",
+        "阜阳市颍州区",
+        "0558-2200001",
+    ),
+    (
+        "V-HFVC",
+        "合肥职业技术学院认证服务中心",
+        "centre",
+        "vocational",
+        "340100",
+        "AHLECB",
+        "合肥市巢湖市",
+        "0551-82300001",
+    ),
+    (
+        "V-AQVC",
+        "安庆职业技术学院认证服务中心",
+        "centre",
+        "vocational",
+        "340800",
+        "AHLECB",
+        "安庆市宜秀区",
+        "0556-5300001",
+    ),
     ("F-QS", "潜山农民学分银行服务中心", "centre", "farmer", "340882", "AHLECB", "安庆市潜山市梅城镇", "0556-8900001"),
     ("F-YS", "颍上农民学分银行服务中心", "centre", "farmer", "341226", "AHLECB", "阜阳市颍上县慎城镇", "0558-4500001"),
-    ("I-AQ", "产业工人学分银行（安庆）服务中心", "centre", "industry", "340800", "AHLECB", "安庆市大观区", "0556-5400001"),
+    (
+        "I-AQ",
+        "产业工人学分银行（安庆）服务中心",
+        "centre",
+        "industry",
+        "340800",
+        "AHLECB",
+        "安庆市大观区",
+        "0556-5400001",
+    ),
     ("L-HF-SS", "蜀山区认证分中心", "subcentre", "", "340104", "L-HF", "合肥市蜀山区", "0551-65300001"),
     ("L-HF-LY", "庐阳区认证分中心", "subcentre", "", "340103", "L-HF", "合肥市庐阳区", "0551-65600001"),
     ("L-WH-JH", "镜湖区认证分中心", "subcentre", "", "340202", "L-WH", "芜湖市镜湖区", "0553-3100001"),
     ("L-FY-YZ", "颍州区认证分中心", "subcentre", "", "341202", "L-FY", "阜阳市颍州区", "0558-2300001"),
     ("U-AHU-CE", "安徽大学继续教育学院分中心", "subcentre", "", "340104", "U-AHU", "合肥市蜀山区", "0551-65108001"),
-    ("P-HF-SS-SLA", "三里庵街道社区受理点", "point", "", "340104", "L-HF-SS", "合肥市蜀山区三里庵街道", "0551-65300011"),
+    (
+        "P-HF-SS-SLA",
+        "三里庵街道社区受理点",
+        "point",
+        "",
+        "340104",
+        "L-HF-SS",
+        "合肥市蜀山区三里庵街道",
+        "0551-65300011",
+    ),
     ("P-HF-LY-LNDX", "庐阳区老年大学受理点", "point", "", "340103", "L-HF-LY", "合肥市庐阳区", "0551-65600011"),
     ("P-WH-JH-QY", "镜湖区企业受理点", "point", "", "340202", "L-WH-JH", "芜湖市镜湖区", "0553-3100011"),
     ("P-FY-YZ-XZ", "颍州区乡镇受理点", "point", "", "341202", "L-FY-YZ", "阜阳市颍州区", "0558-2300011"),
@@ -86,18 +203,35 @@ def load_demo(*, learners: int = 40) -> list[Login]:
         if code in orgs:
             continue
         orgs[code] = org_services.create_org(
-            actor=None, parent=orgs[parent] if parent else None, kind=kind, code=code, name=name, region=region,
-            category=category, address=address, contact_phone=contact, contact_name="",
+            actor=None,
+            parent=orgs[parent] if parent else None,
+            kind=kind,
+            code=code,
+            name=name,
+            region=region,
+            category=category,
+            address=address,
+            contact_phone=contact,
+            contact_name="",
         )
     logins: list[Login] = []
     for role, org_code, username, display_name in STAFF:
         user = User.objects.filter(username=username).first()
         if user is None:
-            org_services.create_staff_user(actor=None, org=orgs[org_code], username=username, password=DEMO_PASSWORD, display_name=display_name, roles=[role])
+            org_services.create_staff_user(
+                actor=None,
+                org=orgs[org_code],
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=display_name,
+                roles=[role],
+            )
         logins.append(Login(role=role, org=org_code, username=username, password=DEMO_PASSWORD))
     for index in range(learners):
         data = person(index)
-        identity = validate_identity(**data)
+        identity = validate_identity(
+            name=data["name"], id_number=data["id_number"], phone=data["phone"], region=data["region"]
+        )
         learner = Learner.objects.filter(id_number_hash=identity.id_number_hash).first()
         org = orgs[LEARNER_ORGS[index % len(LEARNER_ORGS)]]
         if learner is None:
@@ -110,20 +244,35 @@ def load_demo(*, learners: int = 40) -> list[Login]:
 def _demo_learner(index: int, data: dict[str, str], org: OrgUnit) -> Learner:
     """Most demo learners are active; every fifth is imported and waits for activation, and
     every seventh registered itself and waits in its centre's review queue."""
-    identity = validate_identity(**data)
+    identity = validate_identity(
+        name=data["name"], id_number=data["id_number"], phone=data["phone"], region=data["region"]
+    )
     account_no = reserve_account_numbers(1)[0]
     waits_for_review = index % 7 == 6
     waits_for_activation = index % 5 == 4 and not waits_for_review
     learner = Learner.objects.create(
-        account_no=account_no, name=identity.name, id_type=identity.id_type, id_number=identity.id_number,
-        id_number_hash=identity.id_number_hash, phone=identity.phone, phone_hash=identity.phone_hash,
-        birth_date=identity.birth_date, gender=identity.gender, region_id=identity.region_code, org=org, org_path=org.path,
+        account_no=account_no,
+        name=identity.name,
+        id_type=identity.id_type,
+        id_number=identity.id_number,
+        id_number_hash=identity.id_number_hash,
+        phone=identity.phone,
+        phone_hash=identity.phone_hash,
+        birth_date=identity.birth_date,
+        gender=identity.gender,
+        region_id=identity.region_code,
+        org=org,
+        org_path=org.path,
         status=LearnerStatus.PENDING if (waits_for_review or waits_for_activation) else LearnerStatus.ACTIVE,
-        opened_via=OpeningChannel.SELF if waits_for_review else (OpeningChannel.IMPORT if waits_for_activation else OpeningChannel.COUNTER),
+        opened_via=OpeningChannel.SELF
+        if waits_for_review
+        else (OpeningChannel.IMPORT if waits_for_activation else OpeningChannel.COUNTER),
         activated_at=None if (waits_for_review or waits_for_activation) else timezone.now(),
     )
     if not waits_for_activation:
-        learner.user = User.objects.create_user(username=account_no, password=DEMO_PASSWORD, kind=UserKind.LEARNER, display_name=identity.name)
+        learner.user = User.objects.create_user(
+            username=account_no, password=DEMO_PASSWORD, kind=UserKind.LEARNER, display_name=identity.name
+        )
         learner.save(update_fields=["user"])
     if waits_for_review:
         review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=learner.user)

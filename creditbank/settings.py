@@ -44,7 +44,9 @@ CREDITBANK_PII_OLD_KEYS = [k for k in os.environ.get("CREDITBANK_PII_OLD_KEYS", 
 CREDITBANK_SIGNING_KEY = os.environ.get("CREDITBANK_SIGNING_KEY", "")
 
 DEBUG = os.environ.get("CREDITBANK_DEBUG", "0" if PRODUCTION else "1") == "1" and not TESTING
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -128,7 +130,12 @@ if TESTING:
 elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 TASKS = {
     "default": {
@@ -161,13 +168,20 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [(prefix, ASSETS_DIR / sub) for prefix, sub in (
-    ("vendor/bootstrap", "bootstrap/dist"),
-    ("vendor/htmx", "htmx.org/dist"),
-    ("vendor/echarts", "echarts/dist"),
-) if (ASSETS_DIR / sub).is_dir()]
+STATICFILES_DIRS = [
+    (prefix, ASSETS_DIR / sub)
+    for prefix, sub in (
+        ("vendor/bootstrap", "bootstrap/dist"),
+        ("vendor/htmx", "htmx.org/dist"),
+        ("vendor/echarts", "echarts/dist"),
+    )
+    if (ASSETS_DIR / sub).is_dir()
+]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "media")}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -45,7 +45,12 @@ def test_views_and_api_reach_scoped_rows_only_through_visible_to(path):
     scoped = _scoped_model_names()
     offences = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr == "objects" and isinstance(node.value, ast.Name) and node.value.id in scoped:
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "objects"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in scoped
+        ):
             parent = parents.get(node)
             if not (isinstance(parent, ast.Attribute) and parent.attr == "visible_to"):
                 offences.append(f"{path.name}:{node.lineno} {node.value.id}.objects")
@@ -63,9 +68,11 @@ def test_migrations_do_not_import_project_code():
     offenders = []
     for path in PACKAGE.glob("*/migrations/0*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("creditbank"):
-                offenders.append(path.name)
+        offenders.extend(
+            path.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("creditbank")
+        )
     assert offenders == []
 
 
@@ -94,11 +101,20 @@ def test_no_f_strings_or_positional_fields_inside_gettext():
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in GETTEXT_NAMES and node.args:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in GETTEXT_NAMES
+                and node.args
+            ):
                 first = node.args[0]
                 if isinstance(first, ast.JoinedStr):
                     offences.append(f"{path.relative_to(PACKAGE)}:{node.lineno} f-string")
-                elif isinstance(first, ast.Constant) and isinstance(first.value, str) and re.search(r"\{\d*\}|%s", first.value):
+                elif (
+                    isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                    and re.search(r"\{\d*\}|%s", first.value)
+                ):
                     offences.append(f"{path.relative_to(PACKAGE)}:{node.lineno} positional placeholder")
     assert offences == []
 

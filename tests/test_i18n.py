@@ -40,14 +40,36 @@ def test_every_string_in_the_code_is_in_the_catalog(tmp_path):
     target = tmp_path / "zh_Hans" / "LC_MESSAGES"
     target.mkdir(parents=True)
     shutil.copy(CATALOG, target / "django.po")
-    env = {**os.environ, "CREDITBANK_LOCALE_DIR": str(tmp_path), "CREDITBANK_TESTING": "1", "DJANGO_SETTINGS_MODULE": "creditbank.settings"}
+    env = {
+        **os.environ,
+        "CREDITBANK_LOCALE_DIR": str(tmp_path),
+        "CREDITBANK_TESTING": "1",
+        "DJANGO_SETTINGS_MODULE": "creditbank.settings",
+    }
     env.pop("DATABASE_URL", None)
     # when
     subprocess.run(
-        [sys.executable, "-m", "creditbank", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v0",
-         "--ignore=.venv/*", "--ignore=node_modules/*", "--ignore=var/*", "--ignore=tests/*", "--ignore=bench/*",
-         "--ignore=*/tests/*", "--ignore=build/*"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "creditbank",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "-v0",
+            "--ignore=.venv/*",
+            "--ignore=node_modules/*",
+            "--ignore=var/*",
+            "--ignore=tests/*",
+            "--ignore=bench/*",
+            "--ignore=*/tests/*",
+            "--ignore=build/*",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     # then
     fresh = polib.pofile(str(target / "django.po"))

@@ -11,7 +11,9 @@ from creditbank.accounts import selectors
 
 
 class IdentityBackend(ModelBackend):
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         if not username or not password:
             return None
         user = selectors.find_user_by_identifier(username)

@@ -16,4 +16,4 @@ class AccountErrorCode(StrEnum):
     ORG_NOT_ACCEPTING = "org_not_accepting"
     REGION_UNKNOWN = "region_unknown"
     INVALID_STATUS_CHANGE = "invalid_status_change"
-    PASSWORD_INVALID = "password_invalid"
+    PASSWORD_INVALID = "password_invalid"  # noqa: S105 - an error code, not a password

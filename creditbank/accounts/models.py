@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.accounts.choices import CodePurpose, Gender, IdType, LearnerStatus, OpeningChannel, UserKind
-from creditbank.accounts.querysets import CreditbankUserManager, LearnerQuerySet
+from creditbank.accounts.querysets import LearnerQuerySet
 from creditbank.core import pii
 from creditbank.core.models import TimeStampedModel
 from creditbank.core.pii import EncryptedTextField
@@ -23,8 +23,6 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
     large_text = models.BooleanField(_("large text mode"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
-
-    objects = CreditbankUserManager()
 
     pii_fields = ("display_name",)
 
@@ -57,17 +55,30 @@ class Learner(TimeStampedModel):
     """
 
     account_no = models.CharField(_("account number"), max_length=12, unique=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="learner")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="learner",
+    )
     name = models.CharField(_("name"), max_length=64, db_index=True)
     id_type = models.CharField(_("ID type"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = EncryptedTextField(_("ID number"))
     id_number_hash = models.CharField(_("ID number hash"), max_length=64, unique=True, editable=False)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
-    phone_hash = models.CharField(_("mobile phone hash"), max_length=64, null=True, blank=True, unique=True, editable=False)
+    phone_hash = models.CharField(
+        _("mobile phone hash"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
-    region = models.ForeignKey("orgs.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    org = models.ForeignKey("orgs.OrgUnit", verbose_name=_("home organisation"), on_delete=models.PROTECT, related_name="learners")
+    region = models.ForeignKey(
+        "orgs.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    org = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("home organisation"), on_delete=models.PROTECT, related_name="learners"
+    )
     # Denormalized from org.path so that the data-scope filter on millions of rows needs no join.
     org_path = models.CharField(_("org path"), max_length=255, db_index=True, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=LearnerStatus.choices, default=LearnerStatus.PENDING)
@@ -138,7 +149,9 @@ class PhoneCode(TimeStampedModel):
 class ApiToken(TimeStampedModel):
     """A bearer token for apps; only the SHA-256 of the secret is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=64, blank=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import UserManager
-
 from creditbank.core.querysets import ScopedQuerySet
 
 if TYPE_CHECKING:
@@ -16,7 +14,3 @@ class LearnerQuerySet(ScopedQuerySet["Learner"]):
 
     def active(self) -> LearnerQuerySet:
         return self.filter(status="active")
-
-
-class CreditbankUserManager(UserManager):  # type: ignore[type-arg]
-    pass

@@ -39,14 +39,23 @@ def find_user_by_identifier(identifier: str) -> User | None:
         return None
     staff = get_user_model().objects.filter(username=value, kind="staff").first()
     if staff is not None:
-        return staff  # type: ignore[return-value]
+        return staff
     learner = find_learner_by_identifier(value)
     if learner is not None and learner.user_id is not None:
         return learner.user
     return None
 
 
-def search_learners(queryset: QuerySet[Learner], *, query: str = "", id_number: str = "", phone: str = "", name: str = "", account_no: str = "", status: str = "") -> QuerySet[Learner]:
+def search_learners(
+    queryset: QuerySet[Learner],
+    *,
+    query: str = "",
+    id_number: str = "",
+    phone: str = "",
+    name: str = "",
+    account_no: str = "",
+    status: str = "",
+) -> QuerySet[Learner]:
     """Filter an already-scoped queryset by what staff type: exact numbers via hashes, names by prefix."""
     if query:
         value = validators.compact(query).upper()

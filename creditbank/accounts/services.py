@@ -50,11 +50,19 @@ def send_phone_code(phone: str, purpose: str) -> None:
 
 def verify_phone_code(phone: str, purpose: str, code: str) -> None:
     """Consume the newest live code for the number; five wrong tries kill it."""
-    invalid = ValidationFailed.for_field("phone_code", _("The verification code is wrong or has expired."), code=AccountErrorCode.PHONE_CODE_INVALID)
+    invalid = ValidationFailed.for_field(
+        "phone_code", _("The verification code is wrong or has expired."), code=AccountErrorCode.PHONE_CODE_INVALID
+    )
     number = validators.validate_cn_mobile(phone)
     entered = validators.compact(code)
     record = (
-        PhoneCode.objects.filter(phone_hash=pii.lookup_hash(number), purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now(), attempts__lt=5)
+        PhoneCode.objects.filter(
+            phone_hash=pii.lookup_hash(number),
+            purpose=purpose,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            attempts__lt=5,
+        )
         .order_by("-created_at")
         .first()
     )
@@ -70,12 +78,24 @@ def verify_phone_code(phone: str, purpose: str, code: str) -> None:
 
 
 def _check_unique(identity: IdentityData, *, exclude_pk: int | None = None) -> None:
-    duplicates = Learner.objects.exclude(pk=exclude_pk)
+    duplicates = Learner.objects.exclude(pk=exclude_pk) if exclude_pk is not None else Learner.objects.all()
     errors: list[dict[str, Any]] = []
     if duplicates.filter(id_number_hash=identity.id_number_hash).exists():
-        errors.append({"field": "id_number", "code": AccountErrorCode.DUPLICATE_ID_NUMBER, "message": str(_("An account with this ID number already exists."))})
+        errors.append(
+            {
+                "field": "id_number",
+                "code": AccountErrorCode.DUPLICATE_ID_NUMBER,
+                "message": str(_("An account with this ID number already exists.")),
+            }
+        )
     if identity.phone_hash and duplicates.filter(phone_hash=identity.phone_hash).exists():
-        errors.append({"field": "phone", "code": AccountErrorCode.DUPLICATE_PHONE, "message": str(_("This mobile number is already used by another account."))})
+        errors.append(
+            {
+                "field": "phone",
+                "code": AccountErrorCode.DUPLICATE_PHONE,
+                "message": str(_("This mobile number is already used by another account.")),
+            }
+        )
     if errors:
         raise Conflict(_("This person already has an account."), code=errors[0]["code"], details=errors)
 
@@ -89,7 +109,9 @@ def _region_or_none(code: str | None) -> Region | None:
     return region
 
 
-def _create_learner(identity: IdentityData, *, org: OrgUnit, channel: str, user: User | None = None, status: str = LearnerStatus.PENDING) -> Learner:
+def _create_learner(
+    identity: IdentityData, *, org: OrgUnit, channel: str, user: User | None = None, status: str = LearnerStatus.PENDING
+) -> Learner:
     region = _region_or_none(identity.region_code)
     _check_unique(identity)
     learner = Learner(
@@ -120,7 +142,9 @@ def _create_learner(identity: IdentityData, *, org: OrgUnit, channel: str, user:
 
 def _ensure_accepting(org: OrgUnit) -> None:
     if org.status != "active":
-        raise ValidationFailed.for_field("org", _("This organisation is not accepting applications."), code=AccountErrorCode.ORG_NOT_ACCEPTING)
+        raise ValidationFailed.for_field(
+            "org", _("This organisation is not accepting applications."), code=AccountErrorCode.ORG_NOT_ACCEPTING
+        )
 
 
 def _validate_password(password: str, user: User | None = None) -> None:
@@ -128,12 +152,17 @@ def _validate_password(password: str, user: User | None = None) -> None:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationFailed(
-            details=[{"field": "password", "code": AccountErrorCode.PASSWORD_INVALID, "message": str(message)} for message in exc.messages]
+            details=[
+                {"field": "password", "code": AccountErrorCode.PASSWORD_INVALID, "message": str(message)}
+                for message in exc.messages
+            ]
         ) from None
 
 
 @transaction.atomic
-def open_account(*, actor: User, org: OrgUnit, name: str, id_number: str, phone: str, id_type: str = "", region: str = "") -> Learner:
+def open_account(
+    *, actor: User, org: OrgUnit, name: str, id_number: str, phone: str, id_type: str = "", region: str = ""
+) -> Learner:
     """Counter opening (柜台开户) by staff of a centre, sub-centre or point; the learner activates it later."""
     if not can(actor, "accounts.open", org.path):
         raise Forbidden(code="role_cannot_accounts_open")
@@ -151,7 +180,17 @@ class Registration:
 
 
 @transaction.atomic
-def register_learner(*, org: OrgUnit, name: str, id_number: str, phone: str, phone_code: str, password: str, id_type: str = "", region: str = "") -> Registration:
+def register_learner(
+    *,
+    org: OrgUnit,
+    name: str,
+    id_number: str,
+    phone: str,
+    phone_code: str,
+    password: str,
+    id_type: str = "",
+    region: str = "",
+) -> Registration:
     """Self-registration: real-name data + phone code → a pending account and an opening
     application that the chosen organisation accepts and first-reviews."""
     from creditbank.reviews import services as review_services
@@ -162,7 +201,9 @@ def register_learner(*, org: OrgUnit, name: str, id_number: str, phone: str, pho
     _validate_password(password)
     verify_phone_code(identity.phone, CodePurpose.REGISTER, phone_code)
     learner = _create_learner(identity, org=org, channel=OpeningChannel.SELF)
-    user = User.objects.create_user(username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name)
+    user = User.objects.create_user(
+        username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name
+    )
     learner.user = user
     learner.save(update_fields=["user", "updated_at"])
     application = review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=user)
@@ -173,12 +214,16 @@ def register_learner(*, org: OrgUnit, name: str, id_number: str, phone: str, pho
 def approve_opening(learner: Learner, *, actor: User) -> Learner:
     """Called by the review workflow when an opening application passes first review."""
     if learner.status != LearnerStatus.PENDING:
-        raise ApplicationError(_("Only a pending account can be approved."), code=AccountErrorCode.INVALID_STATUS_CHANGE)
+        raise ApplicationError(
+            _("Only a pending account can be approved."), code=AccountErrorCode.INVALID_STATUS_CHANGE
+        )
     before = audit.snapshot(learner, ("status",))
     learner.status = LearnerStatus.ACTIVE
     learner.activated_at = timezone.now()
     learner.save(update_fields=["status", "activated_at", "updated_at"])
-    audit.record(actor=actor, action="accounts.approve_opening", obj=learner, before=before, after={"status": learner.status})
+    audit.record(
+        actor=actor, action="accounts.approve_opening", obj=learner, before=before, after={"status": learner.status}
+    )
     return learner
 
 
@@ -187,19 +232,27 @@ def activate_account(*, name: str, id_number: str, phone: str, phone_code: str, 
     """First login that claims an account opened at a counter or by import (激活):
     name, ID number and phone must all match what was stored."""
     mismatch = ApplicationError(
-        _("No account matches this name, ID number and phone number."), code=AccountErrorCode.IDENTITY_MISMATCH, status=400
+        _("No account matches this name, ID number and phone number."),
+        code=AccountErrorCode.IDENTITY_MISMATCH,
+        status=400,
     )
     identity = validate_identity(name=name, id_number=id_number, phone=phone)
     learner = Learner.objects.select_for_update().filter(id_number_hash=identity.id_number_hash).first()
     if learner is None or learner.name != identity.name or learner.phone_hash != identity.phone_hash:
         raise mismatch
     if learner.user_id is not None or learner.status != LearnerStatus.PENDING:
-        raise Conflict(_("This account has already been activated; please log in."), code=AccountErrorCode.ALREADY_ACTIVATED)
+        raise Conflict(
+            _("This account has already been activated; please log in."), code=AccountErrorCode.ALREADY_ACTIVATED
+        )
     if learner.opened_via == OpeningChannel.SELF:
-        raise Conflict(_("This account is waiting for review by the service centre."), code=AccountErrorCode.ACCOUNT_PENDING)
+        raise Conflict(
+            _("This account is waiting for review by the service centre."), code=AccountErrorCode.ACCOUNT_PENDING
+        )
     _validate_password(password)
     verify_phone_code(identity.phone, CodePurpose.ACTIVATE, phone_code)
-    user = User.objects.create_user(username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=learner.name)
+    user = User.objects.create_user(
+        username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=learner.name
+    )
     learner.user = user
     learner.status = LearnerStatus.ACTIVE
     learner.activated_at = timezone.now()
@@ -215,7 +268,9 @@ def reset_password(*, phone: str, phone_code: str, password: str) -> User:
     learner = Learner.objects.select_related("user").filter(phone_hash=pii.lookup_hash(number)).first()
     verify_phone_code(number, CodePurpose.RESET, phone_code)
     if learner is None or learner.user is None:
-        raise ApplicationError(_("No activated account uses this mobile number."), code=AccountErrorCode.LEARNER_NOT_FOUND, status=400)
+        raise ApplicationError(
+            _("No activated account uses this mobile number."), code=AccountErrorCode.LEARNER_NOT_FOUND, status=400
+        )
     _validate_password(password, learner.user)
     learner.user.set_password(password)
     learner.user.save(update_fields=["password"])
@@ -231,7 +286,12 @@ def _recent_failures(identifier: str) -> int:
 
     since = timezone.now() - dt.timedelta(minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES)
     key = pii.lookup_hash("login:" + identifier.lower())
-    last_success = LoginEntry.objects.filter(identifier_hash=key, is_success=True, created_at__gte=since).order_by("-created_at").values_list("created_at", flat=True).first()
+    last_success = (
+        LoginEntry.objects.filter(identifier_hash=key, is_success=True, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     failures = LoginEntry.objects.filter(identifier_hash=key, is_success=False, created_at__gte=last_success or since)
     return failures.count()
 
@@ -243,21 +303,31 @@ def login_with_password(request: Any, *, identifier: str, password: str, method:
     if _recent_failures(normalized) >= settings.CREDITBANK_LOGIN_MAX_FAILURES:
         audit.record_login(identifier=normalized, method=method, is_success=False, reason="locked")
         raise ApplicationError(
-            _("Too many failed attempts. The account is locked for {minutes} minutes.").format(minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES),
+            _("Too many failed attempts. The account is locked for {minutes} minutes.").format(
+                minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES
+            ),
             code=AccountErrorCode.ACCOUNT_LOCKED,
             status=429,
         )
     user = authenticate(request, username=name, password=password)
     if user is None:
         audit.record_login(identifier=normalized, method=method, is_success=False, reason="invalid_credentials")
-        raise ApplicationError(_("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401)
+        raise ApplicationError(
+            _("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401
+        )
     learner = getattr(user, "learner", None) if user.kind == UserKind.LEARNER else None
     if learner is not None and learner.status in (LearnerStatus.FROZEN, LearnerStatus.CLOSED):
         audit.record_login(identifier=normalized, method=method, is_success=False, user=user, reason=learner.status)
-        code = AccountErrorCode.ACCOUNT_FROZEN if learner.status == LearnerStatus.FROZEN else AccountErrorCode.ACCOUNT_CLOSED
-        raise ApplicationError(_("This account is frozen or closed; please contact your service centre."), code=code, status=403)
+        code = (
+            AccountErrorCode.ACCOUNT_FROZEN
+            if learner.status == LearnerStatus.FROZEN
+            else AccountErrorCode.ACCOUNT_CLOSED
+        )
+        raise ApplicationError(
+            _("This account is frozen or closed; please contact your service centre."), code=code, status=403
+        )
     audit.record_login(identifier=normalized, method=method, is_success=True, user=user)
-    return user  # type: ignore[return-value]
+    return user
 
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -279,7 +349,9 @@ def issue_api_token(user: User, *, name: str = "") -> tuple[ApiToken, str]:
 def user_for_token(secret: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=hashlib.sha256(secret.encode()).hexdigest(), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(
+            key_hash=hashlib.sha256(secret.encode()).hexdigest(), revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
         .first()
     )
     if token is None or not token.user.is_active:
@@ -320,7 +392,10 @@ def set_learner_status(learner: Learner, *, actor: User, status: str) -> Learner
     if (learner.status, status) not in _ALLOWED_STATUS_CHANGES:
         raise ApplicationError(_("This status change is not allowed."), code=AccountErrorCode.INVALID_STATUS_CHANGE)
     if status == LearnerStatus.ACTIVE and learner.user_id is None:
-        raise ApplicationError(_("An account that was never activated goes back to pending, not active."), code=AccountErrorCode.INVALID_STATUS_CHANGE)
+        raise ApplicationError(
+            _("An account that was never activated goes back to pending, not active."),
+            code=AccountErrorCode.INVALID_STATUS_CHANGE,
+        )
     before = audit.snapshot(learner, ("status",))
     learner.status = status
     learner.save(update_fields=["status", "updated_at"])
@@ -333,4 +408,3 @@ def set_large_text(user: Any, *, enabled: bool) -> None:
     if getattr(user, "is_authenticated", False) and user.large_text != enabled:
         user.large_text = enabled
         user.save(update_fields=["large_text"])
-

@@ -18,7 +18,7 @@ class SmsBackend(Protocol):
 class LoggingSmsBackend:
     """Development and tests: log the code, and keep it in ``outbox`` for tests to read."""
 
-    outbox: list[tuple[str, str, str]] = []  # noqa: RUF012 - a process-wide test outbox on purpose
+    outbox: list[tuple[str, str, str]] = []
 
     def send_code(self, phone: str, code: str, purpose: str) -> None:
         LoggingSmsBackend.outbox.append((phone, code, purpose))
@@ -27,7 +27,7 @@ class LoggingSmsBackend:
 
 def get_backend() -> SmsBackend:
     backend_class = import_string(settings.CREDITBANK_SMS_BACKEND)
-    return backend_class()  # type: ignore[no-any-return]
+    return backend_class()
 
 
 def last_code(phone: str, purpose: str | None = None) -> str | None:

@@ -34,9 +34,23 @@ class AuditEntry(AppendOnlyModel):
     """Who did what to which object, from where, with the state before and after (masked)."""
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
-    org = models.ForeignKey("orgs.OrgUnit", verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     org_path = models.CharField(_("org path"), max_length=255, blank=True, db_index=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
@@ -64,7 +78,14 @@ class LoginEntry(AppendOnlyModel):
     """Every sign-in attempt. Identifiers that are personal data are stored masked."""
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     identifier = models.CharField(_("login name"), max_length=150, blank=True)
     identifier_hash = models.CharField(_("login name hash"), max_length=64, db_index=True)
     method = models.CharField(_("method"), max_length=32)

@@ -20,8 +20,43 @@ from creditbank.core.errors import ValidationFailed
 # GB 11643-1999 §5.1: the first two digits are the province-level code of GB/T 2260.
 # 83 is used by residence permits for Taiwan residents (港澳台居民居住证: 81/82/83).
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    ]
 )
 # GB 11643-1999 §6.2 / ISO 7064 MOD 11-2: weights 2^(17-i) mod 11 and the check characters.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -69,9 +104,7 @@ def validate_resident_id(value: object, *, today: dt.date | None = None) -> Resi
             "id_number", _("15-digit ID numbers are no longer valid; use the 18-digit number."), code="id_number_length"
         )
     if len(number) != 18:
-        raise ValidationFailed.for_field(
-            "id_number", _("An ID number has 18 characters."), code="id_number_length"
-        )
+        raise ValidationFailed.for_field("id_number", _("An ID number has 18 characters."), code="id_number_length")
     if not _ID18.match(number):
         raise ValidationFailed.for_field(
             "id_number", _("An ID number has 17 digits and a final digit or X."), code="id_number_format"

@@ -17,7 +17,9 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=6, primary_key=True)
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     is_current = models.BooleanField(_("current"), default=True)
 
     objects = RegionQuerySet.as_manager()
@@ -41,7 +43,9 @@ class OrgUnit(TimeStampedModel):
     name = models.CharField(_("name"), max_length=128)
     kind = models.CharField(_("kind"), max_length=16, choices=OrgKind.choices)
     category = models.CharField(_("category"), max_length=16, choices=OrgCategory.choices, blank=True)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="orgs")
@@ -89,8 +93,12 @@ class Role(TimeStampedModel):
 class Membership(TimeStampedModel):
     """A staff user works for an org with some roles; scope is that org's subtree, per action."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
-    org = models.ForeignKey(OrgUnit, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    org = models.ForeignKey(
+        OrgUnit, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="memberships"
+    )
     roles = models.ManyToManyField(Role, verbose_name=_("roles"), related_name="memberships")
     org_path = models.CharField(_("org path"), max_length=255, db_index=True, editable=False)
 

@@ -31,8 +31,17 @@ DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "administrator": (
         _("Administrator"),
         (
-            "orgs.view", "orgs.manage", "staff.manage", "accounts.view", "accounts.unmask", "accounts.open",
-            "accounts.import", "accounts.manage", "accounts.export", "reviews.view", "audit.view",
+            "orgs.view",
+            "orgs.manage",
+            "staff.manage",
+            "accounts.view",
+            "accounts.unmask",
+            "accounts.open",
+            "accounts.import",
+            "accounts.manage",
+            "accounts.export",
+            "reviews.view",
+            "audit.view",
         ),
     ),
     "reviewer": (
@@ -55,7 +64,11 @@ def grants_by_path(user: Any) -> dict[str, set[str]]:
     from creditbank.orgs.models import Membership
 
     grants: dict[str, set[str]] = {}
-    if getattr(user, "is_authenticated", False) and getattr(user, "is_active", False) and getattr(user, "is_staff_member", False):
+    if (
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and getattr(user, "is_staff_member", False)
+    ):
         memberships = Membership.objects.filter(user_id=user.pk, org__status="active").prefetch_related("roles")
         for membership in memberships:
             actions = grants.setdefault(membership.org_path, set())

@@ -24,12 +24,20 @@ def _validate_org_fields(*, code: str, name: str, region: str, status: str = Org
     errors: list[dict[str, Any]] = []
     code = code.strip().upper()
     if not _CODE.match(code):
-        errors.append({"field": "code", "code": OrgErrorCode.CODE_FORMAT, "message": str(_("Use up to 32 letters, digits or hyphens."))})
+        errors.append(
+            {
+                "field": "code",
+                "code": OrgErrorCode.CODE_FORMAT,
+                "message": str(_("Use up to 32 letters, digits or hyphens.")),
+            }
+        )
     if not name.strip():
         errors.append({"field": "name", "code": "name_required", "message": str(_("Name is required."))})
     region_obj = Region.objects.filter(code=region.strip()).first()
     if region_obj is None:
-        errors.append({"field": "region", "code": OrgErrorCode.REGION_UNKNOWN, "message": str(_("Unknown region code."))})
+        errors.append(
+            {"field": "region", "code": OrgErrorCode.REGION_UNKNOWN, "message": str(_("Unknown region code."))}
+        )
     if status not in OrgStatus.values:
         errors.append({"field": "status", "code": "status_unknown", "message": str(_("Unknown status."))})
     if errors:
@@ -43,7 +51,9 @@ def _child_category(parent: OrgUnit | None, kind: str, category: str) -> str:
         return ""
     if kind == OrgKind.CENTRE:
         if category not in OrgCategory.values:
-            raise ValidationFailed.for_field("category", _("Choose the centre's category."), code=OrgErrorCode.CATEGORY_REQUIRED)
+            raise ValidationFailed.for_field(
+                "category", _("Choose the centre's category."), code=OrgErrorCode.CATEGORY_REQUIRED
+            )
         return category
     return parent.category if parent is not None else category  # sub-centres and points inherit it
 
@@ -67,12 +77,16 @@ def create_org(
     sub-centres and points, a sub-centre its points."""
     if parent is None:
         if kind != OrgKind.MANAGEMENT or OrgUnit.objects.filter(kind=OrgKind.MANAGEMENT).exists():
-            raise ValidationFailed.for_field("parent", _("Only the management centre has no parent."), code=OrgErrorCode.INVALID_PARENT_KIND)
+            raise ValidationFailed.for_field(
+                "parent", _("Only the management centre has no parent."), code=OrgErrorCode.INVALID_PARENT_KIND
+            )
     else:
         if actor is not None and not permissions.can(actor, "orgs.manage", parent.path):
             raise Forbidden(code="role_cannot_orgs_manage")
         if kind not in CHILD_KINDS.get(parent.kind, ()):
-            raise ValidationFailed.for_field("kind", _("This kind of organisation cannot be created here."), code=OrgErrorCode.INVALID_PARENT_KIND)
+            raise ValidationFailed.for_field(
+                "kind", _("This kind of organisation cannot be created here."), code=OrgErrorCode.INVALID_PARENT_KIND
+            )
     code, region_obj = _validate_org_fields(code=code, name=name, region=region, status=status)
     org = OrgUnit(
         code=code,
@@ -92,8 +106,17 @@ def create_org(
         with transaction.atomic():
             org.save()
     except IntegrityError:
-        raise Conflict(_("An organisation with this code already exists."), code=OrgErrorCode.DUPLICATE_CODE,
-                       details=[{"field": "code", "code": OrgErrorCode.DUPLICATE_CODE, "message": str(_("An organisation with this code already exists."))}]) from None
+        raise Conflict(
+            _("An organisation with this code already exists."),
+            code=OrgErrorCode.DUPLICATE_CODE,
+            details=[
+                {
+                    "field": "code",
+                    "code": OrgErrorCode.DUPLICATE_CODE,
+                    "message": str(_("An organisation with this code already exists.")),
+                }
+            ],
+        ) from None
     org.path = (parent.path if parent else "") + f"{org.pk:06d}."
     org.save(update_fields=["path"])
     audit.record(actor=actor, action="orgs.create", obj=org, after=audit.snapshot(org, ORG_FIELDS), org_path=org.path)
@@ -110,7 +133,10 @@ def update_org(org: OrgUnit, *, actor: Any, **changes: Any) -> OrgUnit:
         raise Forbidden(code="role_cannot_orgs_manage")
     before = audit.snapshot(org, ORG_FIELDS)
     code, region_obj = _validate_org_fields(
-        code=changes.get("code", org.code), name=changes.get("name", org.name), region=changes.get("region", org.region_id), status=changes.get("status", org.status)
+        code=changes.get("code", org.code),
+        name=changes.get("name", org.name),
+        region=changes.get("region", org.region_id),
+        status=changes.get("status", org.status),
     )
     if code != org.code and OrgUnit.objects.filter(code=code).exclude(pk=org.pk).exists():
         raise Conflict(_("An organisation with this code already exists."), code=OrgErrorCode.DUPLICATE_CODE)
@@ -122,7 +148,14 @@ def update_org(org: OrgUnit, *, actor: Any, **changes: Any) -> OrgUnit:
     if org.kind == OrgKind.CENTRE and changes.get("category"):
         org.category = _child_category(org.parent, org.kind, changes["category"])
     org.save()
-    audit.record(actor=actor, action="orgs.update", obj=org, before=before, after=audit.snapshot(org, ORG_FIELDS), org_path=org.path)
+    audit.record(
+        actor=actor,
+        action="orgs.update",
+        obj=org,
+        before=before,
+        after=audit.snapshot(org, ORG_FIELDS),
+        org_path=org.path,
+    )
     return org
 
 
@@ -131,26 +164,47 @@ def ensure_roles() -> list[Role]:
     """Create or refresh the default roles (idempotent; used by migrations' data and the demo)."""
     roles = []
     for code, (name, actions) in permissions.DEFAULT_ROLES.items():
-        role, _created = Role.objects.update_or_create(code=code, defaults={"name": str(name), "actions": list(actions)})
+        role, _created = Role.objects.update_or_create(
+            code=code, defaults={"name": str(name), "actions": list(actions)}
+        )
         roles.append(role)
     return roles
 
 
 @transaction.atomic
-def create_staff_user(*, actor: Any, org: OrgUnit, username: str, password: str, display_name: str = "", roles: list[str]) -> Any:
+def create_staff_user(
+    *, actor: Any, org: OrgUnit, username: str, password: str, display_name: str = "", roles: list[str]
+) -> Any:
     """A staff account with one membership; the actor must manage staff at ``org``."""
     if actor is not None and not permissions.can(actor, "staff.manage", org.path):
         raise Forbidden(code="role_cannot_staff_manage")
     user_model = get_user_model()
     username = username.strip()
     if not re.match(r"^[A-Za-z][A-Za-z0-9_.-]{2,63}$", username):
-        raise ValidationFailed.for_field("username", _("Use 3 to 64 letters, digits, dots, hyphens or underscores, starting with a letter."), code="username_format")
+        raise ValidationFailed.for_field(
+            "username",
+            _("Use 3 to 64 letters, digits, dots, hyphens or underscores, starting with a letter."),
+            code="username_format",
+        )
     if user_model.objects.filter(username__iexact=username).exists():
-        raise Conflict(_("This username is taken."), code=OrgErrorCode.USERNAME_TAKEN,
-                       details=[{"field": "username", "code": OrgErrorCode.USERNAME_TAKEN, "message": str(_("This username is taken."))}])
-    user = user_model.objects.create_user(username=username, password=password, kind="staff", display_name=display_name.strip())
+        raise Conflict(
+            _("This username is taken."),
+            code=OrgErrorCode.USERNAME_TAKEN,
+            details=[
+                {"field": "username", "code": OrgErrorCode.USERNAME_TAKEN, "message": str(_("This username is taken."))}
+            ],
+        )
+    user = user_model.objects.create_user(
+        username=username, password=password, kind="staff", display_name=display_name.strip()
+    )
     set_membership(actor=actor, user=user, org=org, roles=roles)
-    audit.record(actor=actor, action="staff.create", obj=user, after={"username": username, "org": org.code, "roles": roles}, org_path=org.path)
+    audit.record(
+        actor=actor,
+        action="staff.create",
+        obj=user,
+        after={"username": username, "org": org.code, "roles": roles},
+        org_path=org.path,
+    )
     return user
 
 
@@ -169,6 +223,12 @@ def set_membership(*, actor: Any, user: Any, org: OrgUnit, roles: list[str]) -> 
     else:
         membership.delete()
     permissions.forget(user)
-    audit.record(actor=actor, action="staff.set_membership", obj=user, before={"org": org.code, "roles": before},
-                 after={"org": org.code, "roles": sorted(roles)}, org_path=org.path)
+    audit.record(
+        actor=actor,
+        action="staff.set_membership",
+        obj=user,
+        before={"org": org.code, "roles": before},
+        after={"org": org.code, "roles": sorted(roles)},
+        org_path=org.path,
+    )
     return membership

@@ -15,9 +15,15 @@ class Application(TimeStampedModel):
     """One request by a learner (opening an account now; deposits and conversions later)."""
 
     kind = models.CharField(_("kind"), max_length=32, choices=ApplicationKind.choices)
-    status = models.CharField(_("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
-    learner = models.ForeignKey("accounts.Learner", verbose_name=_("learner"), on_delete=models.PROTECT, related_name="applications")
-    org = models.ForeignKey("orgs.OrgUnit", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
+    learner = models.ForeignKey(
+        "accounts.Learner", verbose_name=_("learner"), on_delete=models.PROTECT, related_name="applications"
+    )
+    org = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="applications"
+    )
     org_path = models.CharField(_("org path"), max_length=255, db_index=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -40,8 +46,12 @@ class Application(TimeStampedModel):
 class ReviewEvent(models.Model):
     """One step in an application's history: who, when, from which status to which, and why."""
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("event"), max_length=16, choices=ReviewEventKind.choices)
     from_status = models.CharField(_("from status"), max_length=16, blank=True)
     to_status = models.CharField(_("to status"), max_length=16)

@@ -19,9 +19,16 @@ from creditbank.reviews.models import Application, ReviewEvent
 @transaction.atomic
 def submit_application(*, kind: str, learner: Any, org: Any, actor: Any) -> Application:
     application = Application.objects.create(
-        kind=kind, learner=learner, org=org, org_path=org.path, status=ApplicationStatus.SUBMITTED, submitted_at=timezone.now()
+        kind=kind,
+        learner=learner,
+        org=org,
+        org_path=org.path,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=timezone.now(),
     )
-    ReviewEvent.objects.create(application=application, actor=actor, kind=ReviewEventKind.SUBMITTED, to_status=application.status)
+    ReviewEvent.objects.create(
+        application=application, actor=actor, kind=ReviewEventKind.SUBMITTED, to_status=application.status
+    )
     return application
 
 
@@ -33,7 +40,9 @@ def _move(application: Application, *, actor: Any, event: str, note: str = "") -
     application = Application.objects.select_for_update().get(pk=application.pk)
     target = workflow.next_status(application.kind, application.status, event)
     if event in (ReviewEventKind.REJECTED, ReviewEventKind.RETURNED) and not note.strip():
-        raise ValidationFailed.for_field("note", _("Please give the reason; the learner will see it."), code="reason_required")
+        raise ValidationFailed.for_field(
+            "note", _("Please give the reason; the learner will see it."), code="reason_required"
+        )
     before = {"status": application.status}
     previous = application.status
     application.status = target
@@ -43,8 +52,16 @@ def _move(application: Application, *, actor: Any, event: str, note: str = "") -
         application.decision_note = note.strip()
         fields += ["decided_at", "decision_note"]
     application.save(update_fields=fields)
-    ReviewEvent.objects.create(application=application, actor=actor, kind=event, from_status=previous, to_status=target, note=note.strip())
-    audit.record(actor=actor, action=f"reviews.{event}", obj=application, before=before, after={"status": target, "note": note.strip()})
+    ReviewEvent.objects.create(
+        application=application, actor=actor, kind=event, from_status=previous, to_status=target, note=note.strip()
+    )
+    audit.record(
+        actor=actor,
+        action=f"reviews.{event}",
+        obj=application,
+        before=before,
+        after={"status": target, "note": note.strip()},
+    )
     if application.kind == ApplicationKind.ACCOUNT_OPENING and target == ApplicationStatus.APPROVED:
         from creditbank.accounts import services as account_services
 
@@ -72,7 +89,9 @@ def return_application(application: Application, *, actor: Any, note: str) -> Ap
     return _move(application, actor=actor, event=ReviewEventKind.RETURNED, note=note)
 
 
-def apply_batch(applications: list[Application], *, actor: Any, event: str, note: str = "") -> tuple[int, list[dict[str, Any]]]:
+def apply_batch(
+    applications: list[Application], *, actor: Any, event: str, note: str = ""
+) -> tuple[int, list[dict[str, Any]]]:
     """Batch action from the queue: each application in its own transaction; failures are listed."""
     moved = 0
     failures: list[dict[str, Any]] = []

@@ -36,7 +36,9 @@ def next_status(kind: str, status: str, event: str) -> str:
     target = TRANSITIONS.get(kind, {}).get(event, {}).get(status)
     if target is None:
         raise ApplicationError(
-            _("This step is not possible for an application in its current state."), code="invalid_transition", status=409
+            _("This step is not possible for an application in its current state."),
+            code="invalid_transition",
+            status=409,
         )
     return target
 

@@ -142,7 +142,13 @@ def test_activation_claims_an_imported_account(tree):
     learner = make_learner(tree.a, status="pending", password=None, channel="import")
     code = _send(learner.phone, "activate")
     # when
-    activated = services.activate_account(name=learner.name, id_number=learner.id_number.lower(), phone=learner.phone, phone_code=code, password="Good#pass2026")
+    activated = services.activate_account(
+        name=learner.name,
+        id_number=learner.id_number.lower(),
+        phone=learner.phone,
+        phone_code=code,
+        password="Good#pass2026",
+    )
     # then
     assert activated.status == LearnerStatus.ACTIVE
     assert activated.user.username == learner.account_no
@@ -152,7 +158,13 @@ def test_activation_claims_an_imported_account(tree):
 def test_activation_with_mismatching_phone_changes_nothing(tree):
     learner = make_learner(tree.a, status="pending", password=None, channel="import")
     with pytest.raises(ApplicationError) as excinfo:
-        services.activate_account(name=learner.name, id_number=learner.id_number, phone="13900009999", phone_code="123456", password="Good#pass2026")
+        services.activate_account(
+            name=learner.name,
+            id_number=learner.id_number,
+            phone="13900009999",
+            phone_code="123456",
+            password="Good#pass2026",
+        )
     assert excinfo.value.code == "identity_mismatch"
     learner.refresh_from_db()
     assert (learner.status, learner.user_id) == ("pending", None)
@@ -161,14 +173,25 @@ def test_activation_with_mismatching_phone_changes_nothing(tree):
 def test_activation_twice_is_a_conflict(tree):
     learner = make_learner(tree.a)
     with pytest.raises(Conflict) as excinfo:
-        services.activate_account(name=learner.name, id_number=learner.id_number, phone=learner.phone, phone_code="123456", password="Good#pass2026")
+        services.activate_account(
+            name=learner.name,
+            id_number=learner.id_number,
+            phone=learner.phone,
+            phone_code="123456",
+            password="Good#pass2026",
+        )
     assert excinfo.value.code == "already_activated"
 
 
 @pytest.mark.parametrize("identifier", ["account_no", "id_number", "phone", "id_number_lower"])
 def test_learner_logs_in_by_any_identifier(tree, rf, identifier):
     learner = make_learner(tree.a)
-    value = {"account_no": learner.account_no, "id_number": learner.id_number, "phone": learner.phone, "id_number_lower": learner.id_number.lower()}[identifier]
+    value = {
+        "account_no": learner.account_no,
+        "id_number": learner.id_number,
+        "phone": learner.phone,
+        "id_number_lower": learner.id_number.lower(),
+    }[identifier]
     user = services.login_with_password(rf.get("/"), identifier=value, password="Learner@pass123")
     assert user == learner.user
     assert LoginEntry.objects.filter(is_success=True).count() == 1
@@ -223,7 +246,10 @@ def test_reveal_pii_is_logged_and_needs_the_role(tree, centre_admin, centre_oper
     assert AuditEntry.objects.filter(action="accounts.unmask_pii").count() == 0
     revealed = services.reveal_learner_pii(learner, actor=centre_admin)
     assert revealed == {"id_number": learner.id_number, "phone": learner.phone}
-    assert AuditEntry.objects.filter(action="accounts.unmask_pii", actor=centre_admin, object_id=str(learner.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="accounts.unmask_pii", actor=centre_admin, object_id=str(learner.pk)).count()
+        == 1
+    )
 
 
 def test_password_reset_by_phone_code(tree):
@@ -236,7 +262,7 @@ def test_password_reset_by_phone_code(tree):
 
 def test_api_token_stores_only_a_hash(tree):
     learner = make_learner(tree.a)
-    token, secret = services.issue_api_token(learner.user, name="app")
+    _token, secret = services.issue_api_token(learner.user, name="app")
     assert ApiToken.objects.get().key_hash != secret
     assert services.user_for_token(secret) == learner.user
     ApiToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))

@@ -13,7 +13,7 @@ from creditbank.core.errors import ValidationFailed
 VECTORS = Path(__file__).resolve().parents[3].parent / "shared" / "vectors" / "gb11643_examples.csv"
 
 
-def _vector_rows():
+def _vector_rows() -> list[dict[str, str]]:
     if not VECTORS.exists():
         return []
     with VECTORS.open(encoding="utf-8") as handle:
@@ -99,12 +99,22 @@ def test_any_single_digit_change_is_caught(region, birth, sequence, position, de
         validators.validate_resident_id(changed)
 
 
-@pytest.mark.parametrize("raw", ["13912345678", "+86 139 1234 5678", "0086-139-1234-5678", "１３９１２３４５６７８", "139 1234 5678"])
+@pytest.mark.parametrize(
+    "raw", ["13912345678", "+86 139 1234 5678", "0086-139-1234-5678", "１３９１２３４５６７８", "139 1234 5678"]
+)
 def test_mobile_numbers_are_normalised(raw):
     assert validators.validate_cn_mobile(raw) == "13912345678"
 
 
-@pytest.mark.parametrize(("raw", "code"), [("", "phone_required"), ("1391234567", "phone_format"), ("23912345678", "phone_format"), ("12012345678", "phone_invalid")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "phone_required"),
+        ("1391234567", "phone_format"),
+        ("23912345678", "phone_format"),
+        ("12012345678", "phone_invalid"),
+    ],
+)
 def test_rejects_bad_mobile_numbers(raw, code):
     with pytest.raises(ValidationFailed) as excinfo:
         validators.validate_cn_mobile(raw)

@@ -25,11 +25,15 @@ def test_paths_make_subtrees_one_prefix(tree):
 
 
 def test_centre_creates_points_but_not_centres(tree, centre_admin):
-    point = services.create_org(actor=centre_admin, parent=tree.a, kind="point", code="a-new", name="新受理点", region="340102")
+    point = services.create_org(
+        actor=centre_admin, parent=tree.a, kind="point", code="a-new", name="新受理点", region="340102"
+    )
     assert point.code == "A-NEW"
     assert AuditEntry.objects.filter(action="orgs.create", object_id=str(point.pk)).count() == 1
     with pytest.raises(Forbidden):
-        services.create_org(actor=centre_admin, parent=tree.mc, kind="centre", code="X1", name="x", region="340100", category="local")
+        services.create_org(
+            actor=centre_admin, parent=tree.mc, kind="centre", code="X1", name="x", region="340100", category="local"
+        )
     with pytest.raises(Forbidden):
         services.create_org(actor=centre_admin, parent=tree.b, kind="point", code="X2", name="x", region="340200")
 
@@ -39,14 +43,20 @@ def test_kind_must_fit_the_parent(tree, root_admin):
         services.create_org(actor=root_admin, parent=tree.a_point, kind="point", code="X3", name="x", region="340100")
     assert excinfo.value.details[0]["code"] == "invalid_parent_kind"
     with pytest.raises(ValidationFailed):
-        services.create_org(actor=root_admin, parent=tree.mc, kind="centre", code="X4", name="x", region="340100", category="")
+        services.create_org(
+            actor=root_admin, parent=tree.mc, kind="centre", code="X4", name="x", region="340100", category=""
+        )
 
 
 def test_duplicate_code_and_unknown_region(tree, root_admin):
     with pytest.raises(Conflict):
-        services.create_org(actor=root_admin, parent=tree.mc, kind="centre", code="B", name="x", region="340100", category="local")
+        services.create_org(
+            actor=root_admin, parent=tree.mc, kind="centre", code="B", name="x", region="340100", category="local"
+        )
     with pytest.raises(ValidationFailed) as excinfo:
-        services.create_org(actor=root_admin, parent=tree.mc, kind="centre", code="X5", name="x", region="999999", category="local")
+        services.create_org(
+            actor=root_admin, parent=tree.mc, kind="centre", code="X5", name="x", region="999999", category="local"
+        )
     assert excinfo.value.details[0]["code"] == "region_unknown"
     assert OrgUnit.objects.filter(code__in=["X5"]).count() == 0
 
@@ -90,12 +100,18 @@ def test_suspended_org_grants_nothing(tree, centre_admin, root_admin):
 
 
 def test_staff_creation_checks_scope_and_names(tree, centre_admin):
-    user = services.create_staff_user(actor=centre_admin, org=tree.a_sub, username="sub.op", password="Staff@pass123", roles=["operator"])
+    user = services.create_staff_user(
+        actor=centre_admin, org=tree.a_sub, username="sub.op", password="Staff@pass123", roles=["operator"]
+    )
     assert permissions.can(user, "accounts.open", tree.a_point.path)
     with pytest.raises(Forbidden):
-        services.create_staff_user(actor=centre_admin, org=tree.b, username="b.op", password="Staff@pass123", roles=["operator"])
+        services.create_staff_user(
+            actor=centre_admin, org=tree.b, username="b.op", password="Staff@pass123", roles=["operator"]
+        )
     with pytest.raises(Conflict):
-        services.create_staff_user(actor=centre_admin, org=tree.a, username="SUB.OP", password="Staff@pass123", roles=["operator"])
+        services.create_staff_user(
+            actor=centre_admin, org=tree.a, username="SUB.OP", password="Staff@pass123", roles=["operator"]
+        )
     with pytest.raises(ValidationFailed):
         services.set_membership(actor=centre_admin, user=user, org=tree.a, roles=["nope"])
 
@@ -111,5 +127,11 @@ def test_demo_is_idempotent(db):
     assert first == second
     centres = OrgUnit.objects.filter(kind="centre")
     assert centres.count() >= 10
-    assert set(centres.values_list("category", flat=True)) == {"university", "local", "vocational", "farmer", "industry"}
+    assert set(centres.values_list("category", flat=True)) == {
+        "university",
+        "local",
+        "vocational",
+        "farmer",
+        "industry",
+    }
     assert {login.role for login in first} >= {"administrator", "reviewer", "operator", "auditor", "learner"}

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 def application(tree):
     data = identity_data()
     account_services.send_phone_code(data["phone"], "register")
-    registration = account_services.register_learner(org=tree.a_point, phone_code=sms.last_code(data["phone"]), password="Good#pass2026", **data)
+    registration = account_services.register_learner(
+        org=tree.a_point, phone_code=sms.last_code(data["phone"]), password="Good#pass2026", **data
+    )
     return registration.application
 
 
@@ -27,8 +29,16 @@ def test_accept_then_first_review_activates_the_account(application, centre_revi
     application.refresh_from_db()
     assert application.status == "approved"
     assert application.learner.status == "active"
-    assert list(ReviewEvent.objects.filter(application=application).values_list("kind", flat=True)) == ["submitted", "accepted", "approved"]
-    assert list(AuditEntry.objects.filter(object_id=str(application.pk), object_type="reviews.application").values_list("action", flat=True).order_by("id")) == ["reviews.accepted", "reviews.approved"]
+    assert list(ReviewEvent.objects.filter(application=application).values_list("kind", flat=True)) == [
+        "submitted",
+        "accepted",
+        "approved",
+    ]
+    assert list(
+        AuditEntry.objects.filter(object_id=str(application.pk), object_type="reviews.application")
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == ["reviews.accepted", "reviews.approved"]
 
 
 def test_out_of_scope_reviewer_cannot_act(application, tree):

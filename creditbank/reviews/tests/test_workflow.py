@@ -13,11 +13,12 @@ EVENTS = list(ReviewEventKind.values)
 def test_no_sequence_of_events_leaves_the_known_states_or_reopens_a_final_one(events):
     status = ApplicationStatus.SUBMITTED
     for event in events:
-        try:
-            new_status = workflow.next_status("account_opening", status, event)
-        except ApplicationError as exc:
-            assert exc.code == "invalid_transition"
+        if event not in workflow.available_events("account_opening", status):
+            with pytest.raises(ApplicationError) as excinfo:
+                workflow.next_status("account_opening", status, event)
+            assert excinfo.value.code == "invalid_transition"
             continue
+        new_status = workflow.next_status("account_opening", status, event)
         assert status not in workflow.FINAL_STATUSES
         assert new_status in ApplicationStatus.values
         status = new_status

@@ -22,6 +22,6 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(demo.as_json(logins), ensure_ascii=False))
             return
-        self.stdout.write("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.role:<14} {login.org:<14} {login.username}")
