@@ -6,7 +6,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from creditbank.orgs.models import OrgUnit, Region, Role
+from creditbank.core.errors import NotFound
+from creditbank.orgs.errors import OrgErrorCode
+from creditbank.orgs.models import Membership, OrgUnit, Region, Role
 
 
 def list_public_orgs(*, region: str = "", kind: str = "", category: str = "", query: str = "") -> QuerySet[OrgUnit]:
@@ -28,6 +30,19 @@ def list_public_orgs(*, region: str = "", kind: str = "", category: str = "", qu
     if query:
         queryset = queryset.filter(Q(name__contains=query) | Q(address__contains=query) | Q(code__iexact=query))
     return queryset
+
+
+def get_public_org(code: str) -> OrgUnit:
+    """One node of the public directory; a closed or suspended one is not public."""
+    org = list_public_orgs().filter(code=code).first()
+    if org is None:
+        raise NotFound(code=OrgErrorCode.ORG_NOT_FOUND)
+    return org
+
+
+def list_memberships(user: Any) -> QuerySet[Membership]:
+    """A staff user's memberships with their orgs and roles (for ``GET /api/v1/me``)."""
+    return Membership.objects.filter(user_id=user.pk).select_related("org").prefetch_related("roles").order_by("org__path")
 
 
 def list_orgs(actor: Any, *, action: str = "orgs.view", kind: str = "", query: str = "") -> QuerySet[OrgUnit]:
