@@ -362,6 +362,13 @@ def user_for_token(secret: str) -> User | None:
     return token.user
 
 
+def revoke_api_token(secret: str, *, actor: User) -> None:
+    """Revoke the bearer token ``secret`` of ``actor`` (``DELETE /api/v1/auth/token``); idempotent."""
+    ApiToken.objects.filter(
+        user=actor, key_hash=hashlib.sha256(secret.encode()).hexdigest(), revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+
+
 # --- staff actions on learners ---------------------------------------------------------------
 
 
