@@ -30,7 +30,7 @@ run: install
 	@mkdir -p var && if [ ! -f var/.demo-loaded ]; then $(CB) demo >/dev/null && touch var/.demo-loaded; fi
 	@$(CB) demo
 	@echo "creditbank: http://$(HOST):$(PORT)/  (console: /console/, learner space: /me/; Ctrl-C stops)"
-	@$(CB) db_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	@$(CB) db_worker --no-reload & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(CB) runserver --noreload $(HOST):$(PORT)
 
 lint: install
