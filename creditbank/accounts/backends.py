@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -19,9 +20,6 @@ class IdentityBackend(ModelBackend):
         user = selectors.find_user_by_identifier(username)
         if user is None:
             # Run the hasher anyway so that unknown names take as long as wrong passwords.
-            self.user_can_authenticate(None)
-            from django.contrib.auth import get_user_model
-
             get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):

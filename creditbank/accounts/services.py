@@ -278,6 +278,26 @@ def reset_password(*, phone: str, phone_code: str, password: str) -> User:
     return learner.user
 
 
+@transaction.atomic
+def change_password(user: User, *, old_password: str, new_password: str) -> User:
+    """A signed-in person changes their own password; the current one proves it is them."""
+    if not user.check_password(old_password):
+        raise ValidationFailed.for_field(
+            "old_password", _("The current password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS
+        )
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(
+        actor=user,
+        action="accounts.change_password",
+        object_type="accounts.user",
+        object_id=str(user.pk),
+        object_repr=user.username,
+    )
+    return user
+
+
 # --- login -----------------------------------------------------------------------------------
 
 
@@ -299,7 +319,9 @@ def _recent_failures(identifier: str) -> int:
 def login_with_password(request: Any, *, identifier: str, password: str, method: str = "password") -> User:
     """Check a password login, with lockout after repeated failures; every attempt is logged."""
     name = validators.normalize_text(identifier)
-    normalized = validators.compact(name).upper() if not name.isalpha() else name
+    compacted = validators.compact(name).upper()
+    # Numbers (account, ID, phone) are keyed as typed without spaces; usernames case-insensitively.
+    normalized = compacted if compacted[:-1].isdigit() else name.lower()
     if _recent_failures(normalized) >= settings.CREDITBANK_LOGIN_MAX_FAILURES:
         audit.record_login(identifier=normalized, method=method, is_success=False, reason="locked")
         raise ApplicationError(
