@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves Swagger UI from our own static files: CSP allows no CDN (api/docs)
     "csp",
     "django_tasks",
     "django_tasks_db",
