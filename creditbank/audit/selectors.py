@@ -11,6 +11,15 @@ from creditbank.audit.models import AuditEntry, LoginEntry
 from creditbank.core import pii, validators
 
 
+def _scoped(queryset: Any, actor: Any) -> Any:
+    """Rows in the actor's ``audit.view`` scope. Rows that belong to no org (failed logins under
+    unknown names, system actions) are network-wide: only the management centre's staff see them."""
+    paths = actor.scope_paths("audit.view") if getattr(actor, "is_authenticated", False) else ()
+    if any(path.count(".") == 1 for path in paths):  # a membership at the root: every row
+        return queryset.all()
+    return queryset.visible_to(actor, "audit.view")
+
+
 def list_audit_entries(
     actor: Any,
     *,
@@ -20,7 +29,7 @@ def list_audit_entries(
     until: dt.datetime | None = None,
 ) -> QuerySet[AuditEntry]:
     """``action`` matches exactly or as an app prefix (``accounts`` finds ``accounts.open``)."""
-    queryset = AuditEntry.objects.visible_to(actor, "audit.view").select_related("org")
+    queryset = _scoped(AuditEntry.objects, actor).select_related("org")
     if action:
         queryset = queryset.filter(Q(action=action) | Q(action__startswith=action.rstrip(".") + "."))
     if actor_name:
@@ -43,7 +52,7 @@ def list_login_entries(
 ) -> QuerySet[LoginEntry]:
     """``identifier`` is the login name as typed; it is matched by its keyed hash, normalised as
     ``accounts.services.login_with_password`` does, so masked ID and phone numbers can be searched."""
-    queryset = LoginEntry.objects.visible_to(actor, "audit.view").select_related("user")
+    queryset = _scoped(LoginEntry.objects, actor).select_related("user")
     name = validators.normalize_text(identifier)
     if name:
         normalized = name if name.isalpha() else validators.compact(name)

@@ -1,0 +1,111 @@
+"""Who is calling: a browser session (with CSRF on unsafe methods) or an app's bearer token.
+
+Staff routers use ``STAFF_AUTH``: it answers 403 ``staff_only`` to a learner before the
+endpoint runs, so that no lookup ever happens for them (STYLE.md §3.4, order of checks).
+Inside a staff endpoint, ``require_action`` answers 403 to a role that does not grant the
+action anywhere; ``access_*`` gates then answer 404 out of scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from creditbank.accounts import services as account_services
+from creditbank.accounts.models import User
+from creditbank.core.errors import Forbidden
+from creditbank.orgs import permissions
+
+# Where the bearer secret of the current request is kept, for ``DELETE /auth/token``.
+# The name contains TOKEN, so Django's error reports hide it.
+TOKEN_META_KEY = "CREDITBANK_API_TOKEN"  # noqa: S105 - a META key name, not a secret
+_MAX_TOKEN_LENGTH = 200
+
+
+class StaffOnly(Forbidden):
+    default_code = "staff_only"
+    default_message = _("This endpoint is for staff of the service network.")
+
+
+class CsrfFailed(Forbidden):
+    default_code = "csrf_failed"
+    default_message = _("The CSRF check failed: send the X-CSRFToken header with a session-authenticated request.")
+
+
+def _checked(user: Any, *, staff_only: bool) -> Any:
+    if staff_only and not getattr(user, "is_staff_member", False):
+        raise StaffOnly()
+    return user
+
+
+class BearerAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` for apps; tokens come from ``POST /auth/token``."""
+
+    def __init__(self, *, staff_only: bool = False) -> None:
+        self.staff_only = staff_only
+        super().__init__()
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        token = token.strip()
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        user = account_services.user_for_token(token)
+        if user is None:
+            return None
+        _checked(user, staff_only=self.staff_only)
+        # Code below the API (services, audit) reads request.user, as it does for pages.
+        request.user = user
+        request.META[TOKEN_META_KEY] = token
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's Django session. Unlike ninja's ``django_auth``, CSRF is checked only once
+    the session is known to be signed in, so that an anonymous caller gets 401, not 403."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *, staff_only: bool = False) -> None:
+        self.staff_only = staff_only
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise CsrfFailed()
+        return self.authenticate(request, request.COOKIES.get(self.param_name))
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return _checked(request.user, staff_only=self.staff_only)
+
+
+# Bearer first: an app that sends a token is never asked for a CSRF token.
+ANY_USER_AUTH = [BearerAuth(), SessionAuth()]
+STAFF_AUTH = [BearerAuth(staff_only=True), SessionAuth(staff_only=True)]
+BEARER_AUTH = [BearerAuth()]
+
+
+def current_user(request: HttpRequest) -> User:
+    """The authenticated caller (set by one of the auth classes above)."""
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
+def require_action(request: HttpRequest, action: str) -> User:
+    """The caller, if one of their roles grants ``action`` somewhere; else 403.
+
+    Used by list endpoints, where "in scope nowhere" would otherwise look like an empty list."""
+    user = current_user(request)
+    if not permissions.can(user, action):
+        raise Forbidden(code="role_cannot_" + action.replace(".", "_"))
+    return user
+
+
+def current_token(request: HttpRequest) -> str:
+    return str(request.META.get(TOKEN_META_KEY, ""))
