@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("creditbank.api.urls")),
     path("", include("creditbank.portal.urls")),
     path("", include("creditbank.accounts.urls")),
+    path("", include("creditbank.accounts.console_urls")),
     path("", include("creditbank.console.urls")),
     path("", include("creditbank.orgs.urls")),
     path("", include("creditbank.reviews.urls")),

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from creditbank.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("console/audit/", views.entry_list, name="entry-list"),
+    path("console/audit/logins/", views.login_list, name="login-list"),
+]

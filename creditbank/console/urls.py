@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from creditbank.console import views
 
 app_name = "console"
-urlpatterns: list = []
+urlpatterns = [
+    path("console/", views.dashboard, name="dashboard"),
+]

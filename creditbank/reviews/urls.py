@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from creditbank.reviews import views
 
 app_name = "reviews"
-urlpatterns: list = []
+urlpatterns = [
+    path("console/reviews/", views.queue, name="queue"),
+    path("console/reviews/batch/", views.batch, name="batch"),
+    path("console/reviews/<int:pk>/", views.application_detail, name="application-detail"),
+    path("console/reviews/<int:pk>/action/", views.application_action, name="application-action"),
+]

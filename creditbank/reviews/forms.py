@@ -1,0 +1,73 @@
+"""Console forms of the review queue. The workflow's rules live in ``reviews.workflow`` and
+``reviews.services``; these forms only collect which step and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from creditbank.console.forms import BootstrapFormMixin
+from creditbank.reviews.choices import ApplicationStatus, ReviewEventKind
+
+QUEUE_STATUSES = [("open", _("Open (waiting for someone)")), *ApplicationStatus.choices, ("all", _("All"))]
+MAX_BATCH = 500
+
+
+class QueueFilterForm(BootstrapFormMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=QUEUE_STATUSES)
+
+    def selected_status(self) -> str:
+        """The selector's ``status`` argument: "open" by default, "" for all."""
+        status = self.cleaned_data.get("status") if self.is_valid() else ""
+        if not status:
+            return "open"
+        return "" if status == "all" else status
+
+
+class ApplicationActionForm(BootstrapFormMixin, forms.Form):
+    """One step on one application; the reason is required for returning and rejecting."""
+
+    event = forms.ChoiceField(
+        choices=[
+            (ReviewEventKind.ACCEPTED, ReviewEventKind.ACCEPTED.label),
+            (ReviewEventKind.APPROVED, ReviewEventKind.APPROVED.label),
+            (ReviewEventKind.RETURNED, ReviewEventKind.RETURNED.label),
+            (ReviewEventKind.REJECTED, ReviewEventKind.REJECTED.label),
+        ]
+    )
+    note = forms.CharField(label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class IdListField(forms.Field):
+    """The ticked checkboxes of the queue: a list of application ids."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = sorted({int(item) for item in values})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("The selection is not valid."), code="invalid") from None
+        if len(ids) > MAX_BATCH:
+            raise forms.ValidationError(
+                _("Select at most {count} applications at a time.").format(count=MAX_BATCH), code="too_many"
+            )
+        return ids
+
+
+class BatchForm(forms.Form):
+    """Batch steps from the queue: accept, or pass first review."""
+
+    event = forms.ChoiceField(
+        choices=[
+            (ReviewEventKind.ACCEPTED, ReviewEventKind.ACCEPTED.label),
+            (ReviewEventKind.APPROVED, ReviewEventKind.APPROVED.label),
+        ]
+    )
+    ids = IdListField(error_messages={"required": _("Select at least one application.")})
+    status = forms.CharField(required=False, max_length=16)  # the queue filter to go back to

@@ -1,0 +1,170 @@
+"""Console pages of the review queue (``/console/reviews/``): opening applications, oldest first,
+with the next steps the user's roles grant. Writes go through ``reviews.services``, which check
+the role and the state machine, and write the review event and the audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from creditbank.console.decorators import console_user, is_htmx, require_action, staff_view
+from creditbank.console.pagination import paginate, query_without_page
+from creditbank.core.errors import ApplicationError
+from creditbank.core.forms import add_application_error
+from creditbank.orgs import permissions
+from creditbank.reviews import selectors, services, workflow
+from creditbank.reviews.access import access_application
+from creditbank.reviews.choices import ReviewEventKind
+from creditbank.reviews.forms import ApplicationActionForm, BatchForm, QueueFilterForm
+from creditbank.reviews.models import Application
+
+E = ReviewEventKind
+
+# The button of each step; the labels are what reviewers (and the end-to-end test) click.
+STEPS: dict[str, dict[str, Any]] = {
+    E.ACCEPTED: {"label": gettext_lazy("Accept"), "style": "btn-primary", "needs_reason": False},
+    E.APPROVED: {"label": gettext_lazy("Pass first review"), "style": "btn-success", "needs_reason": False},
+    E.RETURNED: {"label": gettext_lazy("Return for supplement"), "style": "btn-outline-warning", "needs_reason": True},
+    E.REJECTED: {"label": gettext_lazy("Reject"), "style": "btn-outline-danger", "needs_reason": True},
+}
+
+SERVICES: dict[str, Callable[..., Application]] = {
+    E.ACCEPTED: services.accept_application,
+    E.APPROVED: services.approve_first_review,
+    E.RETURNED: services.return_application,
+    E.REJECTED: services.reject_application,
+}
+
+BATCH_EVENTS = (E.ACCEPTED, E.APPROVED)
+
+
+def _granted(user: Any, event: str, org_path: str | None = None) -> bool:
+    required = workflow.REQUIRED_ACTION.get(event)
+    return required is not None and permissions.can(user, required, org_path)
+
+
+@staff_view
+def queue(request: HttpRequest) -> HttpResponse:
+    user = console_user(request)
+    require_action(user, "reviews.view")
+    form = QueueFilterForm(request.GET or None)
+    status = form.selected_status() if request.GET else "open"
+    applications = selectors.list_review_queue(user, status=status)
+    context = {
+        "form": form,
+        "page_obj": paginate(request, applications),
+        "filter_query": query_without_page(request),
+        "status_value": (form.cleaned_data.get("status") if form.is_bound and form.is_valid() else "") or "open",
+        "batch_steps": [(event, STEPS[event]["label"]) for event in BATCH_EVENTS if _granted(user, event)],
+    }
+    template = "reviews/partials/_queue_rows.html" if is_htmx(request) else "reviews/queue.html"
+    return render(request, template, context)
+
+
+def _render_detail(
+    request: HttpRequest, application: Application, *, form: ApplicationActionForm | None = None, failed_event: str = ""
+) -> HttpResponse:
+    user = console_user(request)
+    steps = [
+        {"event": event, **STEPS[event]}
+        for event in workflow.available_events(application.kind, application.status)
+        if event in STEPS and _granted(user, event, application.org_path)
+    ]
+    context = {
+        "application": application,
+        "learner": application.learner,
+        "events": application.events.select_related("actor").order_by("created_at", "id"),
+        "steps": steps,
+        "form": form,
+        "failed_event": failed_event,
+    }
+    return render(request, "reviews/application_detail.html", context)
+
+
+@staff_view
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(console_user(request), pk)
+    return _render_detail(request, application)
+
+
+@staff_view
+@require_POST
+def application_action(request: HttpRequest, pk: int) -> HttpResponse:
+    user = console_user(request)
+    application = access_application(user, pk)
+    form = ApplicationActionForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, application, form=form)
+    event = form.cleaned_data["event"]
+    if not _granted(user, event, application.org_path):
+        raise PermissionDenied
+    try:
+        application = SERVICES[event](application, actor=user, note=form.cleaned_data["note"])
+    except ApplicationError as exc:
+        if exc.status == 403:
+            raise
+        add_application_error(form, exc)
+        form.mark_invalid()
+        application.refresh_from_db()
+        return _render_detail(request, application, form=form, failed_event=event)
+    messages.success(
+        request,
+        _("Application #{number}: {step}. Status now: {status}.").format(
+            number=application.pk, step=STEPS[event]["label"], status=application.get_status_display()
+        ),
+    )
+    return redirect("reviews:application-detail", pk=application.pk)
+
+
+@staff_view
+@require_POST
+def batch(request: HttpRequest) -> HttpResponse:
+    """Move every selected application in scope; those outside it or in the wrong state are reported."""
+    user = console_user(request)
+    require_action(user, "reviews.view")
+    form = BatchForm(request.POST)
+    back = reverse("reviews:queue")
+    status = request.POST.get("status", "")
+    if status:
+        back += "?" + urlencode({"status": status})
+    if not form.is_valid():
+        for error in [message for messages_ in form.errors.values() for message in messages_]:
+            messages.error(request, str(error))
+        return redirect(back)
+    event = form.cleaned_data["event"]
+    required = workflow.REQUIRED_ACTION[event]
+    require_action(user, required)
+    ids: list[int] = form.cleaned_data["ids"]
+    applications = list(
+        Application.objects.visible_to(user, required)
+        .filter(pk__in=ids)
+        .select_related("learner")
+        .order_by("submitted_at", "id")
+    )
+    moved, failures = services.apply_batch(applications, actor=user, event=event)
+    if moved:
+        messages.success(
+            request, _("{step}: {count} applications done.").format(step=STEPS[event]["label"], count=moved)
+        )
+    missing = len(ids) - len(applications)
+    if missing:
+        messages.warning(
+            request, _("{count} selected applications were not found or are outside your scope.").format(count=missing)
+        )
+    for failure in failures[:10]:
+        messages.error(
+            request, _("Application #{number}: {message}").format(number=failure["id"], message=failure["message"])
+        )
+    if len(failures) > 10:
+        messages.error(request, _("…and {count} more could not be processed.").format(count=len(failures) - 10))
+    return redirect(back)
