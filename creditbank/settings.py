@@ -178,6 +178,8 @@ STATICFILES_DIRS = [
     )
     if (ASSETS_DIR / sub).is_dir()
 ]
+# The package's own CSS/JS (creditbank/static/creditbank/…): the package itself is not an installed app.
+STATICFILES_DIRS.append(PACKAGE_DIR / "static")  # type: ignore[arg-type]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
