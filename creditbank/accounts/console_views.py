@@ -45,7 +45,9 @@ def learner_list(request: HttpRequest) -> HttpResponse:
         "filter_query": query_without_page(request),
         "query": query,
     }
-    template = "accounts/console/partials/_learner_rows.html" if is_htmx(request) else "accounts/console/learner_list.html"
+    template = (
+        "accounts/console/partials/_learner_rows.html" if is_htmx(request) else "accounts/console/learner_list.html"
+    )
     return render(request, template, context)
 
 

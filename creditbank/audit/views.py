@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from creditbank.audit import selectors
 from creditbank.console.decorators import console_user, is_htmx, require_action, staff_view
@@ -71,6 +72,7 @@ class LoginFilterForm(_LogFilterForm):
 
 
 @staff_view
+@require_safe
 def entry_list(request: HttpRequest) -> HttpResponse:
     user = console_user(request)
     require_action(user, "audit.view")
@@ -97,6 +99,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
+@require_safe
 def login_list(request: HttpRequest) -> HttpResponse:
     user = console_user(request)
     require_action(user, "audit.view")

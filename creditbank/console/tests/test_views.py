@@ -87,7 +87,11 @@ def test_auditor_sees_no_learner_figures(root_auditor_client, tree, learner_a):
     [
         ("centre_admin_client", ["orgs:staff-list", "learners:learner-list", "audit:entry-list"], []),
         ("centre_operator_client", ["learners:learner-open", "reviews:queue"], ["orgs:staff-list", "audit:entry-list"]),
-        ("centre_reviewer_client", ["reviews:queue", "learners:learner-list"], ["learners:learner-open", "orgs:role-list"]),
+        (
+            "centre_reviewer_client",
+            ["reviews:queue", "learners:learner-list"],
+            ["learners:learner-open", "orgs:role-list"],
+        ),
         ("root_auditor_client", ["audit:entry-list", "audit:login-list"], ["learners:learner-list", "reviews:queue"]),
     ],
 )
