@@ -16,7 +16,7 @@ from pydantic import Discriminator, Tag
 from creditbank.accounts import access, selectors, services
 from creditbank.accounts.choices import IdType, LearnerStatus, OpeningChannel
 from creditbank.accounts.errors import AccountErrorCode
-from creditbank.api.auth import ANY_USER_AUTH, BEARER_AUTH, STAFF_AUTH, current_token, current_user, require_action
+from creditbank.api.auth import ANY_USER_AUTH, BEARER_AUTH, current_token, current_user, staff_auth
 from creditbank.api.pagination import Pagination
 from creditbank.api.schemas import BlankToNone, ErrorOut, OrgRefOut, RegionOut
 from creditbank.core import context, ratelimit
@@ -29,7 +29,7 @@ TOKEN_RATE_LIMIT = 20
 TOKEN_RATE_WINDOW = 60
 
 identity_router = Router(tags=["Identity"], auth=ANY_USER_AUTH)
-router = Router(tags=["Learners"], auth=STAFF_AUTH)
+router = Router(tags=["Learners"], auth=staff_auth("accounts.view"))
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def me(request: HttpRequest) -> Any:
 @paginate(Pagination)
 def list_learners(request: HttpRequest, filters: Query[LearnerFilter]) -> Any:
     """Learners in the caller's scope for ``accounts.view``, newest first."""
-    actor = require_action(request, "accounts.view")
+    actor = current_user(request)
     return selectors.list_learners(
         actor, **filters.model_dump(exclude={"q", "status"}), query=filters.q, status=filters.status or ""
     )

@@ -1,9 +1,10 @@
 """Who is calling: a browser session (with CSRF on unsafe methods) or an app's bearer token.
 
-Staff routers use ``STAFF_AUTH``: it answers 403 ``staff_only`` to a learner before the
-endpoint runs, so that no lookup ever happens for them (STYLE.md §3.4, order of checks).
-Inside a staff endpoint, ``require_action`` answers 403 to a role that does not grant the
-action anywhere; ``access_*`` gates then answer 404 out of scope.
+Staff routers use ``staff_auth(action)``: before the endpoint runs, it answers 403
+``staff_only`` to a learner and 403 ``role_cannot_<action>`` to staff whose roles grant the
+router's action nowhere, so no lookup ever happens for them (STYLE.md §3.4, order of checks).
+Inside the endpoint, ``access_*`` gates answer 404 out of scope, then 403 for a role without
+the endpoint's own action.
 """
 
 from __future__ import annotations
@@ -37,17 +38,20 @@ class CsrfFailed(Forbidden):
     default_message = _("The CSRF check failed: send the X-CSRFToken header with a session-authenticated request.")
 
 
-def _checked(user: Any, *, staff_only: bool) -> Any:
+def _checked(user: Any, *, staff_only: bool, action: str | None) -> Any:
     if staff_only and not getattr(user, "is_staff_member", False):
         raise StaffOnly()
+    if action is not None and not permissions.can(user, action):
+        raise Forbidden(code="role_cannot_" + action.replace(".", "_"))
     return user
 
 
 class BearerAuth(HttpBearer):
     """``Authorization: Bearer <token>`` for apps; tokens come from ``POST /auth/token``."""
 
-    def __init__(self, *, staff_only: bool = False) -> None:
+    def __init__(self, *, staff_only: bool = False, action: str | None = None) -> None:
         self.staff_only = staff_only
+        self.action = action
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
@@ -57,7 +61,7 @@ class BearerAuth(HttpBearer):
         user = account_services.user_for_token(token)
         if user is None:
             return None
-        _checked(user, staff_only=self.staff_only)
+        _checked(user, staff_only=self.staff_only, action=self.action)
         # Code below the API (services, audit) reads request.user, as it does for pages.
         request.user = user
         request.META[TOKEN_META_KEY] = token
@@ -70,8 +74,9 @@ class SessionAuth(APIKeyCookie):
 
     param_name: str = settings.SESSION_COOKIE_NAME
 
-    def __init__(self, *, staff_only: bool = False) -> None:
+    def __init__(self, *, staff_only: bool = False, action: str | None = None) -> None:
         self.staff_only = staff_only
+        self.action = action
         super().__init__(csrf=True)
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -83,28 +88,22 @@ class SessionAuth(APIKeyCookie):
         return self.authenticate(request, request.COOKIES.get(self.param_name))
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return _checked(request.user, staff_only=self.staff_only)
+        return _checked(request.user, staff_only=self.staff_only, action=self.action)
 
 
 # Bearer first: an app that sends a token is never asked for a CSRF token.
 ANY_USER_AUTH = [BearerAuth(), SessionAuth()]
-STAFF_AUTH = [BearerAuth(staff_only=True), SessionAuth(staff_only=True)]
 BEARER_AUTH = [BearerAuth()]
+
+
+def staff_auth(action: str) -> list[BearerAuth | SessionAuth]:
+    """Staff only, and only those whose roles grant ``action`` somewhere."""
+    return [BearerAuth(staff_only=True, action=action), SessionAuth(staff_only=True, action=action)]
 
 
 def current_user(request: HttpRequest) -> User:
     """The authenticated caller (set by one of the auth classes above)."""
     return cast(User, request.auth)  # type: ignore[attr-defined]
-
-
-def require_action(request: HttpRequest, action: str) -> User:
-    """The caller, if one of their roles grants ``action`` somewhere; else 403.
-
-    Used by list endpoints, where "in scope nowhere" would otherwise look like an empty list."""
-    user = current_user(request)
-    if not permissions.can(user, action):
-        raise Forbidden(code="role_cannot_" + action.replace(".", "_"))
-    return user
 
 
 def current_token(request: HttpRequest) -> str:

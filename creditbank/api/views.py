@@ -38,7 +38,7 @@ def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., 
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
-            allowed = response["Allow"]
+            allowed = ", ".join(sorted(method.strip() for method in response["Allow"].split(",")))
             response = error_response(
                 405,
                 "method_not_allowed",

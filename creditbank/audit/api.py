@@ -9,12 +9,12 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import AfterValidator
 
-from creditbank.api.auth import STAFF_AUTH, require_action
+from creditbank.api.auth import current_user, staff_auth
 from creditbank.api.pagination import Pagination
 from creditbank.api.schemas import BlankToNone
 from creditbank.audit import selectors
 
-router = Router(tags=["Audit"], auth=STAFF_AUTH)
+router = Router(tags=["Audit"], auth=staff_auth("audit.view"))
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -86,7 +86,7 @@ class LoginEntryFilter(Schema):
 @paginate(Pagination)
 def list_entries(request: HttpRequest, filters: Query[AuditEntryFilter]) -> Any:
     """Staff writes and every view of unmasked personal data in the caller's scope, newest first."""
-    actor = require_action(request, "audit.view")
+    actor = current_user(request)
     return selectors.list_audit_entries(
         actor, action=filters.action.strip(), actor_name=filters.actor.strip(), since=filters.since, until=filters.until
     )
@@ -96,7 +96,7 @@ def list_entries(request: HttpRequest, filters: Query[AuditEntryFilter]) -> Any:
 @paginate(Pagination)
 def list_logins(request: HttpRequest, filters: Query[LoginEntryFilter]) -> Any:
     """Sign-in attempts (successful or not) of people in the caller's scope, newest first."""
-    actor = require_action(request, "audit.view")
+    actor = current_user(request)
     return selectors.list_login_entries(
         actor,
         identifier=filters.actor,

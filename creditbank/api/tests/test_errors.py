@@ -1,0 +1,216 @@
+"""The error contract: one shape, the right status, never a 500 for bad input; OpenAPI and docs."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from creditbank.accounts.models import Learner
+from creditbank.api.errors import field_name
+from creditbank.api.tests.helpers import JSON, post_json
+from creditbank.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _assert_error_shape(response, status, code):
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"code", "message", "details"}
+    assert body["code"] == code
+    assert isinstance(body["message"], str)
+    assert body["message"] != ""
+    assert isinstance(body["details"], list)
+    return body
+
+
+def test_malformed_json_is_400(centre_admin_client):
+    # when
+    response = centre_admin_client.post("/api/v1/learners", "{not json", content_type=JSON)
+    # then
+    _assert_error_shape(response, 400, "malformed_request")
+    assert Learner.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ([], [("org", "missing"), ("name", "missing"), ("id_number", "missing"), ("phone", "missing")]),
+        ("a string", [("org", "missing"), ("name", "missing"), ("id_number", "missing"), ("phone", "missing")]),
+        (
+            {"org": 5, "name": None, "id_number": {"a": 1}, "phone": ["139"]},
+            [("org", "string_type"), ("name", "string_type"), ("id_number", "string_type"), ("phone", "string_type")],
+        ),
+        (
+            {"org": "A-PT", "name": "张三", "id_number": "9" * 40, "phone": "1"},
+            [("id_number", "string_too_long")],
+        ),
+    ],
+)
+def test_wrong_types_are_422_with_field_details(tree, centre_admin_client, body, expected):
+    # when
+    response = post_json(centre_admin_client, "/api/v1/learners", body)
+    # then
+    details = _assert_error_shape(response, 422, "validation_error")["details"]
+    assert [(detail["field"], detail["code"]) for detail in details] == expected
+    assert all(detail["message"] for detail in details)
+    assert Learner.objects.count() == 0
+
+
+def test_service_validation_errors_keep_their_codes(tree, centre_admin_client):
+    # when
+    response = post_json(
+        centre_admin_client,
+        "/api/v1/learners",
+        {"org": "A-PT", "name": "张三", "id_number": "340104198001011235", "phone": "12345"},
+    )
+    # then
+    details = _assert_error_shape(response, 422, "validation_error")["details"]
+    assert [(detail["field"], detail["code"]) for detail in details] == [
+        ("id_number", "id_number_checksum"),
+        ("phone", "phone_format"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "code"),
+    [
+        ("limit=0", "limit", "greater_than_equal"),
+        ("limit=201", "limit", "less_than_equal"),
+        ("limit=abc", "limit", "int_parsing"),
+        ("offset=-1", "offset", "greater_than_equal"),
+        ("offset=99999999999999999999999999999999", "offset", "less_than_equal"),
+        ("kind=tower", "kind", "enum"),
+        ("region=34", "region", "string_pattern_mismatch"),
+    ],
+)
+def test_bad_query_parameters_are_422(tree, anon_client, query, field, code):
+    # when
+    response = anon_client.get(f"/api/v1/orgs?{query}")
+    # then
+    details = _assert_error_shape(response, 422, "validation_error")["details"]
+    assert [(detail["field"], detail["code"]) for detail in details] == [(field, code)]
+
+
+def test_an_offset_past_the_end_is_an_empty_page(tree, anon_client):
+    # when
+    response = anon_client.get("/api/v1/orgs?offset=10000000")
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "count": 5}
+
+
+def test_unknown_query_parameters_are_ignored(tree, anon_client):
+    # when
+    response = anon_client.get("/api/v1/orgs?colour=blue&kind=centre&page=99")
+    # then
+    assert response.status_code == 200
+    assert [item["code"] for item in response.json()["items"]] == ["A", "B"]
+
+
+@pytest.mark.parametrize("application_id", ["-1", "0", "99999999999999999999999999", "abc"])
+def test_strange_ids_are_404_or_422(tree, centre_reviewer_client, application_id):
+    # when
+    response = centre_reviewer_client.get(f"/api/v1/reviews/applications/{application_id}")
+    # then
+    if application_id == "abc":
+        details = _assert_error_shape(response, 422, "validation_error")["details"]
+        assert [(detail["field"], detail["code"]) for detail in details] == [("application_id", "int_parsing")]
+    else:
+        _assert_error_shape(response, 404, "application_not_found")
+
+
+def test_unknown_api_url_is_a_json_404(anon_client):
+    # when
+    response = anon_client.get("/api/v1/no/such/thing")
+    # then
+    _assert_error_shape(response, 404, "not_found")
+
+
+def test_wrong_method_is_a_json_405(centre_admin_client):
+    # given
+    entries = AuditEntry.objects.count()
+    # when
+    response = centre_admin_client.put("/api/v1/learners", "{}", content_type=JSON)
+    # then
+    _assert_error_shape(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, POST"
+    assert AuditEntry.objects.count() == entries
+
+
+def test_forbidden_role_error_has_the_action_in_its_code(tree, root_auditor_client):
+    # when
+    response = root_auditor_client.get("/api/v1/learners")
+    # then
+    _assert_error_shape(response, 403, "role_cannot_accounts_view")
+
+
+def test_error_messages_follow_accept_language(tree, anon_client):
+    # when
+    english = anon_client.get("/api/v1/orgs/NOPE", headers={"Accept-Language": "en"})
+    # then
+    body = _assert_error_shape(english, 404, "org_not_found")
+    assert body["message"] == "Not found."
+
+
+@pytest.mark.parametrize(
+    ("loc", "expected"),
+    [
+        (("body", "payload", "org"), "org"),
+        (("body", "payload", "items", 0, "name"), "items.0.name"),
+        (("body", "payload"), "payload"),
+        (("query", "limit"), "limit"),
+        (("path", "application_id"), "application_id"),
+        (("weird",), "weird"),
+    ],
+)
+def test_field_names_drop_ninja_plumbing(loc, expected):
+    assert field_name(loc) == expected
+
+
+# --- OpenAPI and docs ------------------------------------------------------------------------
+
+
+def test_openapi_document(anon_client):
+    # when
+    response = anon_client.get("/api/v1/openapi.json")
+    # then
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "creditbank API"
+    assert "Bearer" in schema["info"]["description"]
+    assert {"/api/v1/orgs", "/api/v1/learners", "/api/v1/auth/token", "/api/v1/me"} <= set(schema["paths"])
+    assert schema["components"]["securitySchemes"]["BearerAuth"] == {"type": "http", "scheme": "bearer"}
+    learner_get = schema["paths"]["/api/v1/learners/{account_no}"]["get"]
+    assert set(learner_get["responses"]) == {"200", "401", "403", "404", "422"}
+    assert learner_get["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert "security" not in schema["paths"]["/api/v1/orgs"]["get"]  # public on purpose
+    json.dumps(schema)  # serialisable as a whole
+
+
+def test_docs_page_uses_local_assets_only(anon_client):
+    # when
+    response = anon_client.get("/api/v1/docs")
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn." not in html
+    assert "<script>" not in html.replace(" ", "")  # CSP: no inline scripts
+
+
+def test_api_root_points_to_the_docs():
+    # when
+    response = Client().get("/api/v1/")
+    # then
+    assert response.status_code == 200
+    assert response.json() == {
+        "name": "creditbank API",
+        "version": "1",
+        "openapi": "/api/v1/openapi.json",
+        "docs": "/api/v1/docs",
+    }
