@@ -1,9 +1,11 @@
-"""Forms of the identity pages. They only collect input: the services validate it, and
-``creditbank.core.forms.add_application_error`` turns what the services say into field errors."""
+"""Forms of the identity pages. The services validate everything, and
+``creditbank.core.forms.add_application_error`` turns what they say into field errors; the forms
+run the same field validators early only so that a person sees every mistake at once."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -11,6 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.accounts.choices import CodePurpose, IdType
+from creditbank.core import validators
+from creditbank.core.errors import ValidationFailed
 from creditbank.orgs import selectors as org_selectors
 from creditbank.orgs.models import OrgUnit
 
@@ -71,6 +75,35 @@ class _NewPasswordMixin(forms.Form):
         return cleaned
 
 
+def _check(validator: Callable[..., Any], *args: Any) -> None:
+    """Run a ``core.validators`` function; its ``ValidationFailed`` becomes a form field error."""
+    try:
+        validator(*args)
+    except ValidationFailed as exc:
+        raise forms.ValidationError(
+            [forms.ValidationError(detail["message"], code=detail["code"]) for detail in exc.details]
+        ) from None
+
+
+class _IdentityChecks(forms.Form):
+    """Name, ID number and phone checked with the validators the services use (GB 11643, CN mobile)."""
+
+    def clean_name(self) -> str:
+        value: str = self.cleaned_data["name"]
+        _check(validators.validate_real_name, value)
+        return value
+
+    def clean_id_number(self) -> str:
+        value: str = self.cleaned_data["id_number"]
+        _check(validators.validate_id_document, self.cleaned_data.get("id_type") or IdType.RESIDENT_ID, value)
+        return value
+
+    def clean_phone(self) -> str:
+        value: str = self.cleaned_data["phone"]
+        _check(validators.validate_cn_mobile, value)
+        return value
+
+
 def _phone_field() -> forms.CharField:
     return _text(_("Mobile phone number"), autocomplete="tel", inputmode="tel", max_length=20)
 
@@ -126,13 +159,13 @@ def org_choices() -> list[tuple[Any, Any]]:
     return [("", gettext("Please choose")), *ordered]
 
 
-class RegisterForm(_NewPasswordMixin):
+class RegisterForm(_IdentityChecks, _NewPasswordMixin):
     name = _text(_("Real name"), autocomplete="name", help_text=_("As written on your ID card."))
     id_type = _select(IdType.choices, label=_("ID type"))
     id_number = _text(_("ID number"), max_length=32)
     phone = _phone_field()
     phone_code = _code_field()
-    region = _select([], label=_("Where you live (optional)"), required=False)
+    region = _select([], label=_("Where you live"), required=False)
     org = _select(
         [],
         label=_("Service organisation"),
@@ -155,7 +188,7 @@ class RegisterForm(_NewPasswordMixin):
         return org
 
 
-class ActivateForm(_NewPasswordMixin):
+class ActivateForm(_IdentityChecks, _NewPasswordMixin):
     name = _text(_("Real name"), autocomplete="name", help_text=_("As written on your ID card."))
     id_number = _text(_("ID number"), max_length=32)
     phone = _phone_field()
@@ -164,7 +197,7 @@ class ActivateForm(_NewPasswordMixin):
     password2 = _password(_("New password again"))
 
 
-class PasswordResetForm(_NewPasswordMixin):
+class PasswordResetForm(_IdentityChecks, _NewPasswordMixin):
     phone = _text(
         _("Mobile phone number"),
         autocomplete="tel",

@@ -49,12 +49,14 @@ def test_home_offers_the_four_big_actions_to_visitors(anon_client, tree):
     assert 'action="/accounts/large-text/"' in html
 
 
-def test_home_sends_a_signed_in_learner_to_their_space(learner_client):
+def test_home_sends_a_signed_in_learner_to_their_space(learner_client, learner_a):
     # when
     response = learner_client.get("/")
     # then
     html = response.content.decode()
     assert 'href="/me/"' in html
+    assert re.search(rf'class="navbar-text site-user">[^<]*{learner_a.name}</span>', html)
+    assert 'action="/accounts/logout/"' in html
     assert 'href="/accounts/register/"' not in html.split("<main", 1)[1]
 
 
