@@ -1,0 +1,388 @@
+"""Every REST API route × every kind of caller, with the status each must get (STYLE.md §3.11).
+
+The kinds of caller: anonymous; a learner (staff routers answer 403 before any lookup); staff
+whose roles lack the route's action (403); another centre's administrator, for whom a target in
+centre A is out of scope (404, exactly like a missing one; lists simply leave it out); staff of
+centre A's own subtree; and the management centre. Refusals must leave no trace: no operation-log
+row, and the target unchanged (Saleor). ``test_every_api_route_has_a_row`` fails when a route
+(public ones included) is added without rows here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from creditbank.accounts.models import ApiToken, Learner
+from creditbank.accounts.tests.factories import identity_data
+from creditbank.api.tests.helpers import JSON, bearer_client, make_opening_application, post_json
+from creditbank.audit import services as audit
+from creditbank.audit.models import AuditEntry
+from creditbank.orgs.tests.factories import make_staff
+from creditbank.reviews.models import Application, ReviewEvent
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+LEARNER = "learner"
+WITHOUT_ACTION = "role without the action"
+OTHER_CENTRE = "other centre's admin"
+OWN_SCOPE = "own-scope staff"
+MANAGEMENT = "management centre"
+CALLERS = (ANONYMOUS, LEARNER, WITHOUT_ACTION, OTHER_CENTRE, OWN_SCOPE, MANAGEMENT)
+
+STAFF_PASSWORD = "Staff@pass123"
+
+
+@dataclass
+class World:
+    """The targets, all inside centre A's subtree (A-PT), so that B's administrator is out of scope."""
+
+    learner: Learner
+    submitted: Application
+    accepted: Application
+    entry: Any
+    login: Any
+
+
+@dataclass(frozen=True)
+class Route:
+    call: Callable[[Client, World], Any]
+    # (_case, client fixture or "bearer:<user fixture>", expected status, expected error code or None)
+    cases: list[tuple[str, str, int, str | None]]
+    # What must not change when the call is refused.
+    state: Callable[[World], Any] = field(default=lambda world: None)
+    # For lists: whether the response includes the target (checked on every 200).
+    includes_target: Callable[[dict[str, Any], World], bool] | None = None
+    # Public routes show the same thing to everyone; scoped lists leave out what is out of scope.
+    public: bool = False
+
+
+def _learner_state(world: World) -> Any:
+    return Learner.objects.filter(pk=world.learner.pk).values_list("status", "updated_at").get()
+
+
+def _application_state(application: Callable[[World], Application]) -> Callable[[World], Any]:
+    def state(world: World) -> Any:
+        pk = application(world).pk
+        return (
+            Application.objects.filter(pk=pk).values_list("status", "decision_note").get(),
+            ReviewEvent.objects.filter(application_id=pk).count(),
+            Learner.objects.filter(applications__pk=pk).values_list("status", flat=True).get(),
+        )
+
+    return state
+
+
+def _has(key: str, value: Callable[[World], Any]) -> Callable[[dict[str, Any], World], bool]:
+    return lambda body, world: any(item[key] == value(world) for item in body["items"])
+
+
+def _public(status: int = 200) -> list[tuple[str, str, int, str | None]]:
+    return [
+        (ANONYMOUS, "anon_client", status, None),
+        (LEARNER, "learner_client", status, None),
+        (WITHOUT_ACTION, "root_auditor_client", status, None),
+        (OTHER_CENTRE, "other_admin_client", status, None),
+        (OWN_SCOPE, "centre_admin_client", status, None),
+        (MANAGEMENT, "root_admin_client", status, None),
+    ]
+
+
+def _staff(
+    *,
+    without: tuple[str, str],
+    other: tuple[int, str | None],
+    own: str,
+    own_status: int = 200,
+    management: str = "root_admin_client",
+) -> list[tuple[str, str, int, str | None]]:
+    return [
+        (ANONYMOUS, "anon_client", 401, "not_authenticated"),
+        (LEARNER, "learner_client", 403, "staff_only"),
+        (WITHOUT_ACTION, without[0], 403, without[1]),
+        (OTHER_CENTRE, "other_admin_client", *other),
+        (OWN_SCOPE, own, own_status, None),
+        (MANAGEMENT, management, own_status, None),
+    ]
+
+
+MATRIX: dict[tuple[str, str], Route] = {
+    # --- public on purpose ---------------------------------------------------------------
+    ("GET", "/api/v1/"): Route(call=lambda client, world: client.get("/api/v1/"), cases=_public()),
+    ("GET", "/api/v1/openapi.json"): Route(
+        call=lambda client, world: client.get("/api/v1/openapi.json"), cases=_public()
+    ),
+    ("GET", "/api/v1/docs"): Route(call=lambda client, world: client.get("/api/v1/docs"), cases=_public()),
+    ("GET", "/api/v1/orgs"): Route(
+        call=lambda client, world: client.get("/api/v1/orgs?kind=point"),
+        cases=_public(),
+        includes_target=_has("code", lambda world: "A-PT"),
+        public=True,
+    ),
+    ("GET", "/api/v1/orgs/{code}"): Route(call=lambda client, world: client.get("/api/v1/orgs/A-PT"), cases=_public()),
+    ("POST", "/api/v1/auth/token"): Route(
+        # Whoever calls, with a valid staff password: the session (or its absence) plays no part.
+        call=lambda client, world: post_json(
+            client, "/api/v1/auth/token", {"username": "centre_reviewer", "password": STAFF_PASSWORD}
+        ),
+        cases=_public(),
+    ),
+    # --- any signed-in user --------------------------------------------------------------
+    ("GET", "/api/v1/me"): Route(
+        call=lambda client, world: client.get("/api/v1/me"),
+        cases=[
+            (ANONYMOUS, "anon_client", 401, "not_authenticated"),
+            (LEARNER, "learner_client", 200, None),
+            (WITHOUT_ACTION, "root_auditor_client", 200, None),  # needs no action
+            (OTHER_CENTRE, "other_admin_client", 200, None),
+            (OWN_SCOPE, "centre_admin_client", 200, None),
+            (MANAGEMENT, "root_admin_client", 200, None),
+        ],
+    ),
+    ("DELETE", "/api/v1/auth/token"): Route(
+        # Bearer only: each caller revokes the token it sent, never someone else's.
+        call=lambda client, world: client.delete("/api/v1/auth/token"),
+        cases=[
+            (ANONYMOUS, "anon_client", 401, "not_authenticated"),
+            (LEARNER, "bearer:learner_a", 204, None),
+            (WITHOUT_ACTION, "bearer:root_auditor", 204, None),  # needs no action
+            (OTHER_CENTRE, "bearer:other_admin", 204, None),
+            (OWN_SCOPE, "bearer:centre_admin", 204, None),
+            (MANAGEMENT, "bearer:root_admin", 204, None),
+        ],
+        state=lambda world: ApiToken.objects.filter(revoked_at__isnull=False).count(),
+    ),
+    # --- learners ------------------------------------------------------------------------
+    ("GET", "/api/v1/learners"): Route(
+        call=lambda client, world: client.get("/api/v1/learners", {"account_no": world.learner.account_no}),
+        cases=_staff(
+            without=("root_auditor_client", "role_cannot_accounts_view"),
+            other=(200, None),
+            own="centre_operator_client",
+        ),
+        includes_target=_has("account_no", lambda world: world.learner.account_no),
+    ),
+    ("POST", "/api/v1/learners"): Route(
+        call=lambda client, world: post_json(client, "/api/v1/learners", {"org": "A-PT", **identity_data()}),
+        cases=_staff(
+            without=("centre_reviewer_client", "role_cannot_accounts_open"),
+            other=(404, "org_not_found"),
+            own="point_operator_client",
+            own_status=201,
+        ),
+        state=lambda world: Learner.objects.count(),
+    ),
+    ("GET", "/api/v1/learners/{account_no}"): Route(
+        call=lambda client, world: client.get(f"/api/v1/learners/{world.learner.account_no}"),
+        cases=_staff(
+            without=("root_auditor_client", "role_cannot_accounts_view"),
+            other=(404, "learner_not_found"),
+            own="centre_operator_client",
+        ),
+    ),
+    ("POST", "/api/v1/learners/{account_no}/unmask"): Route(
+        call=lambda client, world: post_json(client, f"/api/v1/learners/{world.learner.account_no}/unmask"),
+        cases=_staff(
+            without=("centre_operator_client", "role_cannot_accounts_unmask"),
+            other=(404, "learner_not_found"),
+            own="centre_reviewer_client",
+        ),
+    ),
+    ("POST", "/api/v1/learners/{account_no}/status"): Route(
+        call=lambda client, world: post_json(
+            client, f"/api/v1/learners/{world.learner.account_no}/status", {"status": "frozen"}
+        ),
+        cases=_staff(
+            without=("centre_operator_client", "role_cannot_accounts_manage"),
+            other=(404, "learner_not_found"),
+            own="centre_admin_client",
+        ),
+        state=_learner_state,
+    ),
+    # --- reviews -------------------------------------------------------------------------
+    ("GET", "/api/v1/reviews/applications"): Route(
+        call=lambda client, world: client.get("/api/v1/reviews/applications?status=all"),
+        cases=_staff(
+            without=("root_auditor_client", "role_cannot_reviews_view"), other=(200, None), own="centre_reviewer_client"
+        ),
+        includes_target=_has("id", lambda world: world.submitted.pk),
+    ),
+    ("GET", "/api/v1/reviews/applications/{application_id}"): Route(
+        call=lambda client, world: client.get(f"/api/v1/reviews/applications/{world.submitted.pk}"),
+        cases=_staff(
+            without=("root_auditor_client", "role_cannot_reviews_view"),
+            other=(404, "application_not_found"),
+            own="centre_reviewer_client",
+        ),
+    ),
+    ("POST", "/api/v1/reviews/applications/{application_id}/accept"): Route(
+        call=lambda client, world: post_json(client, f"/api/v1/reviews/applications/{world.submitted.pk}/accept"),
+        cases=_staff(
+            # An administrator may view applications but not accept them.
+            without=("centre_admin_client", "role_cannot_reviews_accept"),
+            other=(404, "application_not_found"),
+            own="centre_reviewer_client",
+            management="root_reviewer_client",
+        ),
+        state=_application_state(lambda world: world.submitted),
+    ),
+    ("POST", "/api/v1/reviews/applications/{application_id}/first-review"): Route(
+        call=lambda client, world: post_json(
+            client, f"/api/v1/reviews/applications/{world.accepted.pk}/first-review", {"decision": "approve"}
+        ),
+        cases=_staff(
+            without=("centre_admin_client", "role_cannot_reviews_first_review"),
+            other=(404, "application_not_found"),
+            own="centre_reviewer_client",
+            management="root_reviewer_client",
+        ),
+        state=_application_state(lambda world: world.accepted),
+    ),
+    # --- audit ---------------------------------------------------------------------------
+    ("GET", "/api/v1/audit/entries"): Route(
+        call=lambda client, world: client.get("/api/v1/audit/entries?action=matrix.target"),
+        cases=_staff(
+            without=("centre_reviewer_client", "role_cannot_audit_view"), other=(200, None), own="centre_admin_client"
+        ),
+        includes_target=_has("id", lambda world: world.entry.pk),
+    ),
+    ("GET", "/api/v1/audit/logins"): Route(
+        call=lambda client, world: client.get("/api/v1/audit/logins", {"actor": world.learner.account_no}),
+        cases=_staff(
+            without=("centre_reviewer_client", "role_cannot_audit_view"), other=(200, None), own="centre_admin_client"
+        ),
+        includes_target=_has("id", lambda world: world.login.pk),
+    ),
+}
+
+# A list in scope includes the target; the other centre's list leaves it out.
+_SEES_TARGET = {OWN_SCOPE: True, MANAGEMENT: True, OTHER_CENTRE: False}
+
+
+@pytest.fixture
+def root_reviewer(tree):
+    return make_staff(tree.mc, "reviewer", username="root_reviewer")
+
+
+@pytest.fixture
+def root_reviewer_client(root_reviewer):
+    client = Client()
+    client.force_login(root_reviewer)
+    return client
+
+
+@pytest.fixture
+def world(tree, learner_a, learner_b, centre_reviewer, root_admin):
+    return World(
+        learner=learner_a,
+        submitted=make_opening_application(tree.a_point),
+        accepted=make_opening_application(tree.a_point, accepted=True),
+        entry=audit.record(actor=root_admin, action="matrix.target", obj=learner_a),
+        login=audit.record_login(
+            identifier=learner_a.account_no, method="password", is_success=True, user=learner_a.user
+        ),
+    )
+
+
+def _client(request, name: str) -> Client:
+    if name.startswith("bearer:"):
+        user = request.getfixturevalue(name.removeprefix("bearer:"))
+        return bearer_client(getattr(user, "user", user))
+    return request.getfixturevalue(name)
+
+
+CASES = [
+    pytest.param(method, path, _case, client_name, expected, code, id=f"{method} {path} · {_case}")
+    for (method, path), route in MATRIX.items()
+    for _case, client_name, expected, code in route.cases
+]
+
+
+@pytest.mark.parametrize(("method", "path", "_case", "client_name", "expected", "code"), CASES)
+def test_api_permissions(request, world, method, path, _case, client_name, expected, code):
+    # given
+    route = MATRIX[(method, path)]
+    client = _client(request, client_name)
+    before = (route.state(world), AuditEntry.objects.count())
+    # when
+    response = route.call(client, world)
+    # then
+    assert response.status_code == expected, response.content
+    if code is not None:
+        assert response.json()["code"] == code
+    if expected == 200 and route.includes_target is not None:
+        assert route.includes_target(response.json(), world) is (route.public or _SEES_TARGET[_case])
+    if expected >= 400:  # Saleor: prove nothing happened
+        assert (route.state(world), AuditEntry.objects.count()) == before
+
+
+# --- completeness ----------------------------------------------------------------------------
+
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _normalise(path: str) -> str:
+    path = re.sub(r"/+", "/", path)
+    return path if path == "/api/v1/" else path.rstrip("/")
+
+
+def collect_api_routes() -> set[tuple[str, str]]:
+    """Every (method, path) the API answers: ninja's operations, plus the API's other URL patterns
+    (OpenAPI document, docs, index), which are GET only."""
+    from creditbank.api import urls as api_urls
+    from creditbank.api.main import api
+
+    routes: set[tuple[str, str]] = set()
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                routes.update((method, _normalise(f"/api/v1/{prefix}/{path}")) for method in operation.methods)
+    operation_paths = {path for _method, path in routes}
+    for resolver in api_urls.urlpatterns:
+        for pattern in getattr(resolver, "url_patterns", []):
+            path = _normalise("/api/v1/" + _CONVERTER.sub(r"{\1}", str(pattern.pattern)))
+            if path not in operation_paths:
+                routes.add(("GET", path))
+    return routes
+
+
+def test_every_api_route_has_a_row():
+    # given
+    routes = collect_api_routes()
+    # then
+    assert sorted(routes - set(MATRIX)) == [], "routes without rows in the permission matrix"
+    assert sorted(set(MATRIX) - routes) == [], "rows for routes that no longer exist"
+
+
+def test_every_route_is_tried_by_every_kind_of_caller():
+    incomplete = {
+        f"{method} {path}": sorted(set(CALLERS) - {case[0] for case in route.cases})
+        for (method, path), route in MATRIX.items()
+        if sorted(case[0] for case in route.cases) != sorted(CALLERS)
+    }
+    assert incomplete == {}
+
+
+def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
+    # when
+    schema = anon_client.get("/api/v1/openapi.json").json()
+    # then
+    documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
+    assert len(documented) == 16
+    assert documented <= set(MATRIX)
+
+
+def test_staff_routes_refuse_before_any_lookup(learner_client, world, django_assert_max_num_queries):
+    """A learner asking a staff route about their own account number gets 403, not 200 or 404."""
+    # when
+    with django_assert_max_num_queries(3):  # session, user, and nothing about learners
+        response = learner_client.get(f"/api/v1/learners/{world.learner.account_no}", content_type=JSON)
+    # then
+    assert response.status_code == 403
+    assert response.json()["code"] == "staff_only"
