@@ -13,7 +13,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.accounts.choices import IdType, LearnerStatus
+from creditbank.accounts.identity import validate_identity
 from creditbank.console.forms import BootstrapFormMixin
+from creditbank.core.errors import ValidationFailed
 from creditbank.orgs.forms import OrgChoiceField, RegionChoiceField, anhui_regions
 from creditbank.orgs.models import OrgUnit, Region
 
@@ -64,6 +66,26 @@ class CounterOpeningForm(BootstrapFormMixin, forms.Form):
         assert isinstance(org_field, forms.ModelChoiceField)  # noqa: S101 - declared above
         region_field.queryset = anhui_regions()
         org_field.queryset = orgs
+
+    def clean(self) -> dict[str, Any]:
+        """Run the real-name validator early, so every field's error shows at once (the service
+        validates again when the form is valid)."""
+        data = super().clean() or {}
+        region = data.get("region")
+        try:
+            validate_identity(
+                name=self.data.get("name", ""),
+                id_number=self.data.get("id_number", ""),
+                phone=self.data.get("phone", ""),
+                id_type=data.get("id_type") or self.data.get("id_type", ""),
+                region=region.code if region is not None else "",
+            )
+        except ValidationFailed as exc:
+            for detail in exc.details:
+                field = str(detail.get("field", ""))
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, str(detail.get("message")))
+        return data
 
 
 class LearnerStatusForm(forms.Form):

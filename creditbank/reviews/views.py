@@ -75,10 +75,11 @@ def _render_detail(
     request: HttpRequest, application: Application, *, form: ApplicationActionForm | None = None, failed_event: str = ""
 ) -> HttpResponse:
     user = console_user(request)
+    available = set(workflow.available_events(application.kind, application.status))
     steps = [
-        {"event": event, **STEPS[event]}
-        for event in workflow.available_events(application.kind, application.status)
-        if event in STEPS and _granted(user, event, application.org_path)
+        {"event": event, **step}
+        for event, step in STEPS.items()  # in the order of STEPS: forward first, reject last
+        if event in available and _granted(user, event, application.org_path)
     ]
     context = {
         "application": application,

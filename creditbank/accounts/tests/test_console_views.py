@@ -392,3 +392,12 @@ def test_opened_page_out_of_scope_is_404(other_admin_client, learner_a):
     response = other_admin_client.get(f"/console/learners/{learner_a.account_no}/opened/")
     # then
     assert response.status_code == 404
+
+
+def test_counter_opening_shows_every_field_error_at_once(point_operator_client, tree):
+    # when: a bad ID number and phone, and no organisation chosen
+    response = point_operator_client.post(OPEN, _opening(id_number="340104199001011234", phone="123", org=""))
+    # then
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"id_number", "phone", "org"}
+    assert Learner.objects.count() == 0

@@ -85,8 +85,8 @@ def test_list_shows_the_subtree_in_tree_order(centre_admin_client, tree):
     assert response.status_code == 200
     assert _codes(response) == ["A", "A-SUB", "A-PT"]
     content = response.content.decode()
-    assert 'class="ps-3"' in content
-    assert 'class="ps-5"' in content
+    assert 'class="ps-3 text-nowrap"' in content
+    assert 'class="ps-5 text-nowrap"' in content
 
 
 def test_management_centre_lists_every_node(root_admin_client, tree):

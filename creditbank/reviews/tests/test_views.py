@@ -202,7 +202,7 @@ def test_detail_shows_the_steps_the_role_grants(centre_reviewer_client, centre_a
     admin = centre_admin_client.get(_detail(app_a))
     # then: a submitted application can be accepted, returned or rejected; the admin may only look
     assert reviewer.status_code == 200
-    assert [step["event"] for step in reviewer.context["steps"]] == ["accepted", "rejected", "returned"]
+    assert [step["event"] for step in reviewer.context["steps"]] == ["accepted", "returned", "rejected"]
     content = reviewer.content.decode()
     with translation.override("zh-hans"):
         labels = [
@@ -224,7 +224,7 @@ def test_accept_then_pass_first_review_activates_the_account(centre_reviewer_cli
     # then
     assert accepted.status_code == 302
     assert accepted["Location"] == _detail(app_a)
-    assert [step["event"] for step in after_accept.context["steps"]] == ["approved", "rejected", "returned"]
+    assert [step["event"] for step in after_accept.context["steps"]] == ["approved", "returned", "rejected"]
     assert approved.status_code == 302
     app_a.refresh_from_db()
     app_a.learner.refresh_from_db()
