@@ -40,7 +40,7 @@ if not os.path.exists(CHROMIUM):
     _missing = f"{CHROMIUM} is missing (apt-get install -y chromium fonts-noto-cjk)"
 else:
     try:
-        from playwright.sync_api import Page, sync_playwright
+        from playwright.sync_api import Page, expect, sync_playwright
     except ImportError:  # pragma: no cover - playwright is a dev dependency
         _missing = "the playwright package is not installed (pip install -e '.[dev]')"
 if _missing:
@@ -183,4 +183,27 @@ def test_home_page_on_a_phone_in_large_text_mode(live_server, tree, browser, scr
     # and the mode stays on on the next page
     page.goto(live_server.url + "/help/")
     assert page.evaluate("document.documentElement.classList.contains('large-text')") is True
+    assert page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_directory_filters_in_place_without_reloading(live_server, tree, browser):
+    # given
+    page = new_page(browser)
+    page.goto(live_server.url + "/network/")
+    assert page.locator("[data-org-code]").count() == 5
+    page.evaluate("window.cbMarker = 'same page'")
+    # when the visitor picks a city, then a county
+    page.select_option("#id_city", "340100")
+    expect(page.locator("[data-org-code]")).to_have_count(3)
+    page.select_option("#id_county", "340104")
+    expect(page.locator("[data-org-code]")).to_have_count(2)
+    # then the results changed in place (htmx), the county list belongs to the city, and the URL can be shared
+    assert page.evaluate("window.cbMarker") == "same page"
+    assert page.locator("#id_county option[value='340104']").count() == 1
+    assert page.locator("#id_county option[value='340202']").count() == 0
+    assert sorted(page.locator("[data-org-code]").evaluate_all("nodes => nodes.map(n => n.dataset.orgCode)")) == [
+        "A-PT",
+        "A-SUB",
+    ]
+    assert "county=340104" in page.url
     assert page.csp_errors == []  # type: ignore[attr-defined]
