@@ -92,7 +92,7 @@ ROUTES: dict[str, Row] = {
 
 
 def _cases() -> list[tuple[str, str, str, Any]]:
-    cases = []
+    cases: list[tuple[str, str, str, Any]] = []
     for name, row in ROUTES.items():
         cases.append((name, "anonymous", "anon_client", LOGIN))
         cases.append((name, "learner", "learner_client", 403))
