@@ -179,7 +179,6 @@ class Registration:
     application: Any
 
 
-@transaction.atomic
 def register_learner(
     *,
     org: OrgUnit,
@@ -192,21 +191,26 @@ def register_learner(
     region: str = "",
 ) -> Registration:
     """Self-registration: real-name data + phone code → a pending account and an opening
-    application that the chosen organisation accepts and first-reviews."""
+    application that the chosen organisation accepts and first-reviews.
+
+    Everything is checked before the code is spent; the code check commits on its own, so that
+    wrong guesses count even when the registration fails (five kill the code)."""
     from creditbank.reviews import services as review_services
 
     _ensure_accepting(org)
     identity = validate_identity(name=name, id_number=id_number, phone=phone, id_type=id_type, region=region)
     _check_unique(identity)
+    _region_or_none(identity.region_code)
     _validate_password(password)
     verify_phone_code(identity.phone, CodePurpose.REGISTER, phone_code)
-    learner = _create_learner(identity, org=org, channel=OpeningChannel.SELF)
-    user = User.objects.create_user(
-        username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name
-    )
-    learner.user = user
-    learner.save(update_fields=["user", "updated_at"])
-    application = review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=user)
+    with transaction.atomic():
+        learner = _create_learner(identity, org=org, channel=OpeningChannel.SELF)
+        user = User.objects.create_user(
+            username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name
+        )
+        learner.user = user
+        learner.save(update_fields=["user", "updated_at"])
+        application = review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=user)
     return Registration(learner=learner, application=application)
 
 
@@ -227,19 +231,39 @@ def approve_opening(learner: Learner, *, actor: User) -> Learner:
     return learner
 
 
-@transaction.atomic
-def activate_account(*, name: str, id_number: str, phone: str, phone_code: str, password: str) -> Learner:
+def activate_account(
+    *, name: str, id_number: str, phone: str, phone_code: str, password: str, id_type: str = ""
+) -> Learner:
     """First login that claims an account opened at a counter or by import (激活):
-    name, ID number and phone must all match what was stored."""
+    name, ID number and phone must all match what was stored. The code is checked last and
+    on its own transaction, so wrong guesses always count."""
     mismatch = ApplicationError(
         _("No account matches this name, ID number and phone number."),
         code=AccountErrorCode.IDENTITY_MISMATCH,
         status=400,
     )
-    identity = validate_identity(name=name, id_number=id_number, phone=phone)
-    learner = Learner.objects.select_for_update().filter(id_number_hash=identity.id_number_hash).first()
+    identity = validate_identity(name=name, id_number=id_number, phone=phone, id_type=id_type)
+    learner = Learner.objects.filter(id_number_hash=identity.id_number_hash).first()
     if learner is None or learner.name != identity.name or learner.phone_hash != identity.phone_hash:
         raise mismatch
+    _ensure_claimable(learner)
+    _validate_password(password)
+    verify_phone_code(identity.phone, CodePurpose.ACTIVATE, phone_code)
+    with transaction.atomic():
+        learner = Learner.objects.select_for_update().get(pk=learner.pk)
+        _ensure_claimable(learner)
+        user = User.objects.create_user(
+            username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=learner.name
+        )
+        learner.user = user
+        learner.status = LearnerStatus.ACTIVE
+        learner.activated_at = timezone.now()
+        learner.save(update_fields=["user", "status", "activated_at", "updated_at"])
+        audit.record(actor=user, action="accounts.activate", obj=learner, after={"status": learner.status})
+    return learner
+
+
+def _ensure_claimable(learner: Learner) -> None:
     if learner.user_id is not None or learner.status != LearnerStatus.PENDING:
         raise Conflict(
             _("This account has already been activated; please log in."), code=AccountErrorCode.ALREADY_ACTIVATED
@@ -248,33 +272,23 @@ def activate_account(*, name: str, id_number: str, phone: str, phone_code: str, 
         raise Conflict(
             _("This account is waiting for review by the service centre."), code=AccountErrorCode.ACCOUNT_PENDING
         )
-    _validate_password(password)
-    verify_phone_code(identity.phone, CodePurpose.ACTIVATE, phone_code)
-    user = User.objects.create_user(
-        username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=learner.name
-    )
-    learner.user = user
-    learner.status = LearnerStatus.ACTIVE
-    learner.activated_at = timezone.now()
-    learner.save(update_fields=["user", "status", "activated_at", "updated_at"])
-    audit.record(actor=user, action="accounts.activate", obj=learner, after={"status": learner.status})
-    return learner
 
 
-@transaction.atomic
 def reset_password(*, phone: str, phone_code: str, password: str) -> User:
     """Password reset by phone code, for learners (whose phone is on their account)."""
     number = validators.validate_cn_mobile(phone)
     learner = Learner.objects.select_related("user").filter(phone_hash=pii.lookup_hash(number)).first()
+    if learner is not None and learner.user is not None:
+        _validate_password(password, learner.user)
     verify_phone_code(number, CodePurpose.RESET, phone_code)
     if learner is None or learner.user is None:
         raise ApplicationError(
             _("No activated account uses this mobile number."), code=AccountErrorCode.LEARNER_NOT_FOUND, status=400
         )
-    _validate_password(password, learner.user)
-    learner.user.set_password(password)
-    learner.user.save(update_fields=["password"])
-    audit.record(actor=learner.user, action="accounts.reset_password", obj=learner)
+    with transaction.atomic():
+        learner.user.set_password(password)
+        learner.user.save(update_fields=["password"])
+        audit.record(actor=learner.user, action="accounts.reset_password", obj=learner)
     return learner.user
 
 

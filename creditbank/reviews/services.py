@@ -89,6 +89,30 @@ def return_application(application: Application, *, actor: Any, note: str) -> Ap
     return _move(application, actor=actor, event=ReviewEventKind.RETURNED, note=note)
 
 
+@transaction.atomic
+def resubmit_application(application: Application, *, actor: Any, note: str = "") -> Application:
+    """The learner answers a return for supplement (补正) and sends the application again."""
+    learner_user_id = application.learner.user_id
+    if actor is None or actor.pk != learner_user_id:
+        raise Forbidden(code="not_your_application")
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    target = workflow.next_status(application.kind, application.status, ReviewEventKind.RESUBMITTED)
+    previous = application.status
+    application.status = target
+    application.submitted_at = timezone.now()
+    application.decided_at = None
+    application.save(update_fields=["status", "submitted_at", "decided_at", "updated_at"])
+    ReviewEvent.objects.create(
+        application=application,
+        actor=actor,
+        kind=ReviewEventKind.RESUBMITTED,
+        from_status=previous,
+        to_status=target,
+        note=note.strip(),
+    )
+    return application
+
+
 def apply_batch(
     applications: list[Application], *, actor: Any, event: str, note: str = ""
 ) -> tuple[int, list[dict[str, Any]]]:

@@ -321,3 +321,37 @@ def test_account_numbers_carry_a_luhn_digit(sequence):
 @given(st.text(alphabet="0123456789", min_size=1, max_size=20))
 def test_luhn_digit_is_a_digit(digits):
     assert luhn_digit(digits) in "0123456789"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_codes_count_even_when_the_registration_fails(tree):
+    # given a live code
+    data = identity_data()
+    code = _send(data["phone"], "register")
+    wrong = "111111" if code != "111111" else "222222"
+    # when five registrations with a wrong code fail
+    for _ in range(5):
+        with pytest.raises(ValidationFailed):
+            services.register_learner(org=tree.a, phone_code=wrong, password="Good#pass2026", **data)
+    # then the right code is dead too, and nothing was created
+    with pytest.raises(ValidationFailed):
+        services.register_learner(org=tree.a, phone_code=code, password="Good#pass2026", **data)
+    assert PhoneCode.objects.get().attempts == 5
+    assert Learner.objects.count() == 0
+
+
+def test_passport_account_can_be_activated(tree):
+    learner = make_learner(
+        tree.a, status="pending", password=None, channel="import", id_type="passport", id_number="E12345678"
+    )
+    code = _send(learner.phone, "activate")
+    services.activate_account(
+        name=learner.name,
+        id_number="e12345678",
+        id_type="passport",
+        phone=learner.phone,
+        phone_code=code,
+        password="Good#pass2026",
+    )
+    learner.refresh_from_db()
+    assert learner.status == "active"

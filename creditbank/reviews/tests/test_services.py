@@ -83,3 +83,13 @@ def test_queue_is_scoped_and_oldest_first(application, centre_reviewer, other_ad
     assert list(selectors.list_review_queue(centre_reviewer)) == [application]
     assert list(selectors.list_review_queue(other_admin)) == []
     assert Application.objects.count() == 1
+
+
+def test_learner_resubmits_a_returned_application(application, centre_reviewer):
+    services.return_application(application, actor=centre_reviewer, note="请补充身份证照片")
+    with pytest.raises(Forbidden):
+        services.resubmit_application(application, actor=centre_reviewer)
+    services.resubmit_application(application, actor=application.learner.user, note="已补充")
+    application.refresh_from_db()
+    assert application.status == "submitted"
+    assert list(application.events.values_list("kind", flat=True)) == ["submitted", "returned", "resubmitted"]
