@@ -169,6 +169,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+if not PRODUCTION:
+    # WhiteNoise warns about a missing STATIC_ROOT in development; collectstatic fills it in production.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     (prefix, ASSETS_DIR / sub)
     for prefix, sub in (
