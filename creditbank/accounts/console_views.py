@@ -94,7 +94,7 @@ def _render_detail(request: HttpRequest, learner: Learner, **extra: Any) -> Http
         "can_manage": can_manage,
         "status_actions": _status_actions(learner) if can_manage else [],
         "can_view_reviews": permissions.can(user, "reviews.view", learner.org_path),
-        "applications": list_learner_applications(learner)[:20],
+        "applications": list_learner_applications(learner).select_related("org")[:20],
         **extra,
     }
     return render(request, "accounts/console/learner_detail.html", context)

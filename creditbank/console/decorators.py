@@ -14,6 +14,7 @@ from typing import Any, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from creditbank.accounts.models import User
 from creditbank.core.errors import Forbidden, NotFound
@@ -41,11 +42,14 @@ def staff_view(view: View) -> View:
         if not is_console_user(request.user):
             raise PermissionDenied
         try:
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
         except NotFound:
             raise Http404 from None
         except Forbidden:
             raise PermissionDenied from None
+        # One URL answers with the whole page or, to htmx, with a partial: caches must tell them apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
     return wrapper
 
@@ -62,5 +66,7 @@ def require_action(user: Any, action: str) -> None:
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request (django-htmx's middleware sets ``request.htmx``): answer with the partial."""
-    return bool(getattr(request, "htmx", False))
+    """An htmx request that wants a partial (django-htmx sets ``request.htmx``). A history
+    restore after "Back" wants the whole page, although htmx sends it too."""
+    details = getattr(request, "htmx", None)
+    return bool(details) and not getattr(details, "history_restore_request", False)

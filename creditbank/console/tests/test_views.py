@@ -112,3 +112,15 @@ def test_menu_links_to_bulk_import(centre_operator_client):
     content = centre_operator_client.get(DASHBOARD).content.decode()
     # then: operators import learners, so the menu offers it (the imports app owns the page)
     assert 'href="/console/imports/"' in content
+
+
+def test_htmx_history_restore_gets_the_whole_page(centre_admin_client, tree):
+    # when: "Back" after an htmx filter asks for the pushed URL with both headers
+    partial = centre_admin_client.get("/console/orgs/?kind=point", HTTP_HX_REQUEST="true")
+    restore = centre_admin_client.get(
+        "/console/orgs/?kind=point", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    # then
+    assert "<html" not in partial.content.decode()
+    assert "<html" in restore.content.decode()
+    assert "HX-Request" in partial["Vary"]
