@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from creditbank.accounts.choices import LearnerStatus, OpeningChannel, UserKind
+from creditbank.accounts import services as account_services
+from creditbank.accounts.choices import LearnerStatus, OpeningChannel
 from creditbank.accounts.demo_data import person
 from creditbank.accounts.identity import validate_identity
 from creditbank.accounts.models import Learner, User
-from creditbank.accounts.numbering import reserve_account_numbers
 from creditbank.orgs import services as org_services
 from creditbank.orgs.models import OrgUnit
 from creditbank.reviews import services as review_services
@@ -247,33 +246,21 @@ def _demo_learner(index: int, data: dict[str, str], org: OrgUnit) -> Learner:
     identity = validate_identity(
         name=data["name"], id_number=data["id_number"], phone=data["phone"], region=data["region"]
     )
-    account_no = reserve_account_numbers(1)[0]
     waits_for_review = index % 7 == 6
     waits_for_activation = index % 5 == 4 and not waits_for_review
-    learner = Learner.objects.create(
-        account_no=account_no,
-        name=identity.name,
-        id_type=identity.id_type,
-        id_number=identity.id_number,
-        id_number_hash=identity.id_number_hash,
-        phone=identity.phone,
-        phone_hash=identity.phone_hash,
-        birth_date=identity.birth_date,
-        gender=identity.gender,
-        region_id=identity.region_code,
+    if waits_for_review:
+        channel = OpeningChannel.SELF
+    elif waits_for_activation:
+        channel = OpeningChannel.IMPORT
+    else:
+        channel = OpeningChannel.COUNTER
+    learner = account_services.create_learner_record(
+        identity,
         org=org,
-        org_path=org.path,
+        channel=channel,
         status=LearnerStatus.PENDING if (waits_for_review or waits_for_activation) else LearnerStatus.ACTIVE,
-        opened_via=OpeningChannel.SELF
-        if waits_for_review
-        else (OpeningChannel.IMPORT if waits_for_activation else OpeningChannel.COUNTER),
-        activated_at=None if (waits_for_review or waits_for_activation) else timezone.now(),
+        password=None if waits_for_activation else DEMO_PASSWORD,
     )
-    if not waits_for_activation:
-        learner.user = User.objects.create_user(
-            username=account_no, password=DEMO_PASSWORD, kind=UserKind.LEARNER, display_name=identity.name
-        )
-        learner.save(update_fields=["user"])
     if waits_for_review:
         review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=learner.user)
     return learner

@@ -109,14 +109,20 @@ def _region_or_none(code: str | None) -> Region | None:
     return region
 
 
-def _create_learner(
-    identity: IdentityData, *, org: OrgUnit, channel: str, user: User | None = None, status: str = LearnerStatus.PENDING
+def create_learner_record(
+    identity: IdentityData,
+    *,
+    org: OrgUnit,
+    channel: str,
+    status: str = LearnerStatus.PENDING,
+    password: str | None = None,
 ) -> Learner:
+    """The one place a Learner row is made from validated identity data (opening, demo, tests);
+    with a password, the account's login is created too. Callers check permissions and audit."""
     region = _region_or_none(identity.region_code)
     _check_unique(identity)
     learner = Learner(
         account_no=reserve_account_numbers(1)[0],
-        user=user,
         name=identity.name,
         id_type=identity.id_type,
         id_number=identity.id_number,
@@ -130,9 +136,14 @@ def _create_learner(
         org_path=org.path,
         status=status,
         opened_via=channel,
+        activated_at=timezone.now() if status == LearnerStatus.ACTIVE else None,
     )
     try:
         with transaction.atomic():
+            if password is not None:
+                learner.user = User.objects.create_user(
+                    username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name
+                )
             learner.save()
     except IntegrityError:
         # Lost a race with another opening of the same person.
@@ -168,7 +179,7 @@ def open_account(
         raise Forbidden(code="role_cannot_accounts_open")
     _ensure_accepting(org)
     identity = validate_identity(name=name, id_number=id_number, phone=phone, id_type=id_type, region=region)
-    learner = _create_learner(identity, org=org, channel=OpeningChannel.COUNTER)
+    learner = create_learner_record(identity, org=org, channel=OpeningChannel.COUNTER)
     audit.record(actor=actor, action="accounts.open", obj=learner, after=learner_pii_state(learner))
     return learner
 
@@ -204,13 +215,10 @@ def register_learner(
     _validate_password(password)
     verify_phone_code(identity.phone, CodePurpose.REGISTER, phone_code)
     with transaction.atomic():
-        learner = _create_learner(identity, org=org, channel=OpeningChannel.SELF)
-        user = User.objects.create_user(
-            username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name
+        learner = create_learner_record(identity, org=org, channel=OpeningChannel.SELF, password=password)
+        application = review_services.submit_application(
+            kind="account_opening", learner=learner, org=org, actor=learner.user
         )
-        learner.user = user
-        learner.save(update_fields=["user", "updated_at"])
-        application = review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=user)
     return Registration(learner=learner, application=application)
 
 
