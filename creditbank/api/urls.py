@@ -1,4 +1,4 @@
-"""The API's URLs: ninja's operations (with JSON 405s), a JSON index, and a JSON 404 for the rest."""
+"""The API's URLs: ninja's operations (wrapped by ``views.api_view``), a JSON index, and a JSON 404 for the rest."""
 
 from django.urls import URLPattern, URLResolver, re_path
 
@@ -14,9 +14,7 @@ def _adapted(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
     if pattern.name == "api-root":
         # ninja's root only raises 404 (it exists so that reverse() finds the prefix); answer with an index.
         return URLPattern(pattern.pattern, views.index, pattern.default_args, pattern.name)
-    return URLPattern(
-        pattern.pattern, views.json_method_not_allowed(pattern.callback), pattern.default_args, pattern.name
-    )
+    return URLPattern(pattern.pattern, views.api_view(pattern.callback), pattern.default_args, pattern.name)
 
 
 urlpatterns = [

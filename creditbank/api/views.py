@@ -1,7 +1,12 @@
-"""JSON answers for what never reaches a ninja operation: unknown URLs and wrong methods."""
+"""What wraps or stands beside ninja's operations: unknown URLs, wrong methods, null characters.
+
+PostgreSQL text cannot hold NUL (0x00); a NUL that reached a query would be a 500, so every
+request is checked at the door and answered with a 422 instead.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -31,11 +36,55 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     return error_response(404, "not_found", _("There is no API endpoint at this address."))
 
 
-def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """ninja answers a wrong method with a plain-text 405; give it the API's error shape."""
+def _null_in(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) in ``value`` that contains NUL, else None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where
+            found = _null_in(item, where)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _null_in(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+def _null_field(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
+    if "\x00" in request.path:
+        found = _null_in({str(key): str(value) for key, value in kwargs.items()})
+        return found or "path"
+    found = _null_in(dict(request.GET.lists()))
+    if found is not None:
+        return found.split(".")[0]
+    if request.body and b"\x00" in request.body:
+        return ""  # a raw NUL byte: not JSON either
+    if request.body and b"\\u0000" in request.body and request.content_type == "application/json":
+        try:
+            return _null_in(json.loads(request.body))
+        except ValueError:
+            return None  # ninja answers malformed JSON itself
+    return None
+
+
+def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap a ninja view: refuse null characters (422) and give a wrong method the API's error shape
+    (ninja answers it with a plain-text 405)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        field = _null_field(request, kwargs)
+        if field is not None:
+            message = _("Null characters are not allowed.")
+            return error_response(
+                422, "validation_error", message, [{"field": field, "code": "null_character", "message": message}]
+            )
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = ", ".join(sorted(method.strip() for method in response["Allow"].split(",")))

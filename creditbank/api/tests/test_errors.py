@@ -214,3 +214,56 @@ def test_api_root_points_to_the_docs():
         "openapi": "/api/v1/openapi.json",
         "docs": "/api/v1/docs",
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/learners?name=%00", "name"),
+        ("/api/v1/learners?q=a%00b&limit=5", "q"),
+        ("/api/v1/learners/%00", "account_no"),
+        ("/api/v1/orgs/A%00", "code"),
+        ("/api/v1/audit/logins?actor=%00x", "actor"),
+    ],
+)
+def test_null_characters_in_the_url_are_422(tree, root_admin_client, url, field):
+    # when: PostgreSQL cannot store NUL, so this would be a 500 if it reached a query
+    response = root_admin_client.get(url)
+    # then
+    details = _assert_error_shape(response, 422, "validation_error")["details"]
+    assert [(detail["field"], detail["code"]) for detail in details] == [(field, "null_character")]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"org": "A-PT", "name": "\\u0000", "id_number": "1", "phone": "1"}', "name"),
+        ('{"org": "A-PT", "name": "x", "extra": {"deep": ["ok", "\\u0000"]}}', "extra.deep.1"),
+        ('{"org": "A\x00"}', ""),
+    ],
+)
+def test_null_characters_in_the_body_are_422(tree, root_admin_client, body, field):
+    # when
+    response = root_admin_client.post("/api/v1/learners", body, content_type=JSON)
+    # then
+    details = _assert_error_shape(response, 422, "validation_error")["details"]
+    assert [(detail["field"], detail["code"]) for detail in details] == [(field, "null_character")]
+    assert Learner.objects.count() == 0
+
+
+def test_a_backslash_u_text_is_not_mistaken_for_a_null(tree, root_admin_client):
+    # when: the JSON string holds the six characters \u0000, not a NUL
+    response = root_admin_client.post(
+        "/api/v1/learners", '{"org": "A-PT", "name": "\\\\u0000", "id_number": "1", "phone": "1"}', content_type=JSON
+    )
+    # then: it reaches the service, which judges the name
+    details = _assert_error_shape(response, 422, "validation_error")["details"]
+    assert "null_character" not in [detail["code"] for detail in details]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/learners/" + "9" * 300, "/api/v1/orgs/" + "Z" * 300])
+def test_overlong_path_values_are_404(tree, root_admin_client, url):
+    # when
+    response = root_admin_client.get(url)
+    # then
+    assert response.status_code == 404
