@@ -58,12 +58,19 @@ def field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts)
 
 
+def _message(error: dict[str, Any]) -> str:
+    # Our own validators raise ValueError with a translated text; pydantic would prefix "Value error, ".
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error.get("msg", ""))
+
+
 def _validation_details(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "field": field_name(error.get("loc", ())),
             "code": str(error.get("type", "invalid")),
-            "message": str(error.get("msg", "")),
+            "message": _message(error),
         }
         for error in errors
     ]

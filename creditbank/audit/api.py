@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import AfterValidator
@@ -17,10 +18,21 @@ from creditbank.audit import selectors
 router = Router(tags=["Audit"], auth=staff_auth("audit.view"))
 
 
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without an offset is read in the platform's time zone (Asia/Shanghai)."""
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
+    """A time without an offset is read in the platform's time zone (Asia/Shanghai). Years near
+    1 or 9999 cannot be converted to UTC for the query, so they are refused here."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        if not _EARLIEST.replace(tzinfo=None) <= value <= _LATEST.replace(tzinfo=None):
+            raise ValueError(_("Use a time between the years 1900 and 9000."))
+        value = timezone.make_aware(value)
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError(_("Use a time between the years 1900 and 9000."))
     return value
 
 

@@ -206,3 +206,16 @@ def test_logins_query_count_does_not_grow_with_rows(tree, learner_a, root_admin_
     assert (small_body["count"], len(large_body["items"])) == (10, 100)
     assert large == small
     assert LoginEntry.objects.count() == 100
+
+
+@pytest.mark.parametrize(
+    "query", ["since=0001-01-01", "until=9999-12-31T23:59:59-12:00", "since=2024-02-30", "until=soon"]
+)
+def test_times_out_of_range_are_422(entries, root_admin_client, query):
+    # when
+    response = root_admin_client.get(f"{ENTRIES}?{query}")
+    # then
+    assert response.status_code == 422
+    detail = response.json()["details"][0]
+    assert detail["field"] == query.split("=")[0]
+    assert not detail["message"].startswith("Value error")
