@@ -3,12 +3,18 @@
 import json
 
 import pytest
-from django.test import Client
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.test import Client, RequestFactory
+from ninja.errors import HttpError
 
 from creditbank.accounts.models import Learner
 from creditbank.api.errors import field_name
+from creditbank.api.main import api
 from creditbank.api.tests.helpers import JSON, post_json
 from creditbank.audit.models import AuditEntry
+from creditbank.core.errors import TooManyRequests, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _assert_error_shape(response, status, code):
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    body = json.loads(response.content)
     assert set(body) == {"code", "message", "details"}
     assert body["code"] == code
     assert isinstance(body["message"], str)
@@ -267,3 +273,35 @@ def test_overlong_path_values_are_404(tree, root_admin_client, url):
     response = root_admin_client.get(url)
     # then
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("exception", "status", "code", "details"),
+    [
+        (Http404("gone"), 404, "not_found", []),
+        (PermissionDenied(), 403, "forbidden", []),
+        (HttpError(404, "Not Found"), 404, "not_found", []),
+        (HttpError(400, "Cannot parse request body"), 400, "malformed_request", []),
+        (
+            DjangoValidationError({"name": [DjangoValidationError("Too long.", code="max_length")]}),
+            422,
+            "validation_error",
+            [{"field": "name", "code": "max_length", "message": "Too long."}],
+        ),
+        (
+            ValidationFailed.for_field("org", "Closed.", code="org_not_accepting"),
+            422,
+            "org_not_accepting",
+            [{"field": "org", "code": "org_not_accepting", "message": "Closed."}],
+        ),
+        (TooManyRequests(), 429, "rate_limited", []),
+    ],
+)
+def test_every_exception_gets_the_error_shape(exception, status, code, details):
+    # given
+    request = RequestFactory().get("/api/v1/anything")
+    # when
+    response = api.on_exception(request, exception)
+    # then
+    body = _assert_error_shape(response, status, code)
+    assert body["details"] == details
