@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from creditbank.accounts import sms
+from creditbank.accounts import selectors, sms
 from creditbank.accounts.choices import CodePurpose, LearnerStatus, OpeningChannel, UserKind
 from creditbank.accounts.errors import AccountErrorCode
 from creditbank.accounts.identity import IdentityData, validate_identity
@@ -355,7 +355,11 @@ def login_with_password(request: Any, *, identifier: str, password: str, method:
         )
     user = authenticate(request, username=name, password=password)
     if user is None:
-        audit.record_login(identifier=normalized, method=method, is_success=False, reason="invalid_credentials")
+        # Attribute the attempt to the account it aimed at, so that its centre sees it in the login log.
+        target = selectors.find_user_by_identifier(name)
+        audit.record_login(
+            identifier=normalized, method=method, is_success=False, user=target, reason="invalid_credentials"
+        )
         raise ApplicationError(
             _("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401
         )

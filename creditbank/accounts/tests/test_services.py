@@ -355,3 +355,11 @@ def test_passport_account_can_be_activated(tree):
     )
     learner.refresh_from_db()
     assert learner.status == "active"
+
+
+def test_failed_login_is_visible_to_the_learners_centre(tree, rf, centre_admin, other_admin):
+    learner = make_learner(tree.a_point)
+    with pytest.raises(ApplicationError):
+        services.login_with_password(rf.get("/"), identifier=learner.account_no, password="wrong-password")
+    assert LoginEntry.objects.visible_to(centre_admin).filter(is_success=False).count() == 1
+    assert LoginEntry.objects.visible_to(other_admin).filter(is_success=False).count() == 0
