@@ -11,8 +11,17 @@ from django.db.models import F
 
 from creditbank.accounts.models import AccountSequence
 
+# Each digit doubled, with 9 taken off when that makes two digits (the Luhn step), as a byte table.
+_DOUBLED = bytes.maketrans(b"0123456789", bytes((0, 2, 4, 6, 8, 1, 3, 5, 7, 9)))
+
 
 def luhn_digit(digits: str) -> str:
+    if digits.isascii() and digits.isdigit():
+        # Fast path (a bulk import formats 100,000 numbers): sums over bytes, in C.
+        backwards = digits.encode()[::-1]
+        plain = backwards[1::2]
+        total = sum(backwards[0::2].translate(_DOUBLED)) + sum(plain) - 48 * len(plain)
+        return str((10 - total % 10) % 10)
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char)
