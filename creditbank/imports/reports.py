@@ -40,25 +40,43 @@ def _header_cells(sheet: Any, labels: Sequence[str]) -> list[Any]:
 
 
 class ErrorReport:
-    """Rows as the user wrote them, with their spreadsheet line and every reason, in one sheet."""
+    """Rows as the user wrote them, with their spreadsheet line and every reason, in one sheet.
+
+    The workbook is created at the first bad row: a clean file leaves nothing half-written."""
 
     def __init__(self, headers: Sequence[str]) -> None:
+        self.headers = list(headers)
+        self.width = len(self.headers)
+        self.count = 0
+        self.workbook: Any = None
+        self.sheet: Any = None
+
+    def _start(self) -> None:
         self.workbook = _workbook()
         self.sheet = self.workbook.create_sheet(_("Rows with errors"))
         self.sheet.column_dimensions["A"].width = 8
-        self.sheet.append(_header_cells(self.sheet, [_("Line"), *headers, _("Reasons")]))
-        self.width = len(headers)
-        self.count = 0
+        self.sheet.append(_header_cells(self.sheet, [_("Line"), *self.headers, _("Reasons")]))
 
     def add(self, line: int, cells: Sequence[str], reasons: Sequence[str]) -> None:
-        values = list(cells[: self.width]) + [""] * max(0, self.width - len(cells))
+        if self.workbook is None:
+            self._start()
+        values = [self._text(value) for value in cells[: self.width]] + [""] * max(0, self.width - len(cells))
         self.sheet.append([line, *values, "；".join(reasons)])
         self.count += 1
 
-    def save(self, path: Path) -> None:
-        self.workbook.save(str(path))
+    def _text(self, value: str) -> Any:
+        # openpyxl turns a string starting with "=" into a formula: keep what the user wrote as text.
+        if not value.startswith("="):
+            return value
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.data_type = "s"
+        return cell
 
     def to_bytes(self) -> bytes:
+        if self.workbook is None:
+            self._start()
         buffer = io.BytesIO()
         self.workbook.save(buffer)
         return buffer.getvalue()

@@ -455,6 +455,21 @@ def _fail(job: ImportJob, error: ApplicationError, *, delete_file: bool = True) 
     return job
 
 
+def _open_job_file(job: ImportJob) -> Table:
+    try:
+        return open_table(job.file.path, filename=job.original_filename, columns=LEARNER_COLUMNS)
+    except FileRefused:
+        raise
+    except (OSError, ValueError):  # the stored file is gone (or was never saved)
+        raise ApplicationError(
+            _("The uploaded file is no longer available; please upload it again."), code=ImportErrorCode.FAILED
+        ) from None
+
+
+def _unexpected() -> ApplicationError:
+    return ApplicationError(_("The import failed; nothing was stored. Please try again."), code=ImportErrorCode.FAILED)
+
+
 def preview_learner_import(job: ImportJob) -> ImportJob:
     """Check every row of the job's file and write nothing to the learners: counts, the first
     row errors and the full error report, for the administrator to decide."""
@@ -462,11 +477,8 @@ def preview_learner_import(job: ImportJob) -> ImportJob:
         raise Conflict(_("This import is not waiting for a preview."), code=ImportErrorCode.JOB_STATE)
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
-            table = open_table(job.file.path, filename=job.original_filename, columns=LEARNER_COLUMNS)
-        except FileRefused as refused:
-            return _fail(job, refused)
-        collector = _ErrorCollector(table)
-        try:
+            table = _open_job_file(job)
+            collector = _ErrorCollector(table)
             outcome = run_learner_import(
                 job.file.path,
                 org=job.org,
@@ -480,6 +492,11 @@ def preview_learner_import(job: ImportJob) -> ImportJob:
         except ImportCancelled:
             job.refresh_from_db()
             return job
+        except ApplicationError as error:
+            return _fail(job, error)
+        except Exception:
+            logger.exception("import job %s failed", job.pk)
+            return _fail(job, _unexpected())
         _apply_counts(job, outcome)
         job.imported = 0
         collector.attach(job)
@@ -545,11 +562,8 @@ def execute_learner_import(job: ImportJob) -> ImportJob:
         raise Conflict(_("This import is not confirmed."), code=ImportErrorCode.JOB_STATE)
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
-            table = open_table(job.file.path, filename=job.original_filename, columns=LEARNER_COLUMNS)
-        except FileRefused as refused:
-            return _fail(job, refused)
-        collector = _ErrorCollector(table)
-        try:
+            table = _open_job_file(job)
+            collector = _ErrorCollector(table)
             outcome = run_learner_import(
                 job.file.path,
                 org=job.org,
@@ -574,12 +588,7 @@ def execute_learner_import(job: ImportJob) -> ImportJob:
             return _fail(job, error)
         except Exception:
             logger.exception("import job %s failed", job.pk)
-            return _fail(
-                job,
-                ApplicationError(
-                    _("The import failed; nothing was stored. Please try again."), code=ImportErrorCode.FAILED
-                ),
-            )
+            return _fail(job, _unexpected())
         _apply_counts(job, outcome)
         collector.attach(job)
         job.status = ImportStatus.DONE

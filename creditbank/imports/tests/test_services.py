@@ -405,3 +405,13 @@ def test_any_mix_of_rows_adds_up(tmp_path_factory, tree, kinds, batch):
         assert Learner.objects.count() - before == outcome.imported
     finally:
         services.BATCH_ROWS = saved
+
+
+def test_a_179_number_is_an_invalid_phone_not_a_crash(tmp_path, tree):
+    # given: phonenumbers strips "179xx" as a carrier prefix and fails to parse what is left
+    data = new_person()
+    path = write_csv(tmp_path / "179.csv", [[data["name"], "", data["id_number"], "17930002656", ""]])
+    # when
+    outcome = services.run_learner_import(path, org=tree.a, dry_run=True)
+    # then
+    assert _errors_by_line(outcome) == {2: ["phone_invalid"]}
