@@ -323,7 +323,7 @@ def test_luhn_digit_is_a_digit(digits):
     assert luhn_digit(digits) in "0123456789"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_wrong_codes_count_even_when_the_registration_fails(tree):
     # given a live code
     data = identity_data()
