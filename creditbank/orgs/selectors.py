@@ -42,7 +42,9 @@ def get_public_org(code: str) -> OrgUnit:
 
 def list_memberships(user: Any) -> QuerySet[Membership]:
     """A staff user's memberships with their orgs and roles (for ``GET /api/v1/me``)."""
-    return Membership.objects.filter(user_id=user.pk).select_related("org").prefetch_related("roles").order_by("org__path")
+    return (
+        Membership.objects.filter(user_id=user.pk).select_related("org").prefetch_related("roles").order_by("org__path")
+    )
 
 
 def list_orgs(actor: Any, *, action: str = "orgs.view", kind: str = "", query: str = "") -> QuerySet[OrgUnit]:
