@@ -139,9 +139,6 @@ class CopyWriter(LearnerWriter):
         self._cursor.execute(
             f"LOCK TABLE {connection.ops.quote_name(Learner._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
         )
-        # Check foreign keys at the end of each COPY, while we validate the next batch, instead of
-        # all 200,000 of them at commit when nothing else can run.
-        self._cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def existing(self, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
         self._close_copy()
