@@ -48,9 +48,9 @@ class LearnerWriter:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Hex digests need no quoting: an array literal is far cheaper to send than 10,000
-                # parameters. One index probe per hash (LATERAL ... LIMIT 1 keeps the planner from a
+                # parameters. One index probe per hash, in key order (LATERAL ... LIMIT 1 keeps the planner from a
                 # sequential scan when the table's statistics are stale, as they are mid-import).
-                cursor.execute(_EXISTING_SQL, [_hex_array(id_hashes), _hex_array(phone_hashes)])
+                cursor.execute(_EXISTING_SQL, [_hex_array(sorted(id_hashes)), _hex_array(sorted(phone_hashes))])
                 for id_hash, phone_hash in cursor.fetchall():
                     found_ids.add(id_hash)
                     if phone_hash:
