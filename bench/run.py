@@ -17,6 +17,7 @@ Options: ``--rows N`` (default 100,000), ``--runs N`` (repeat and report the med
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -196,6 +197,9 @@ def bench_postgres(path: Path, url: str, var_dir: Path, runs: int, rows: int) ->
         "import": statistics.median(imports),
         "wall": statistics.median(walls),
         "copy": statistics.median(copies),
+        # Each run's import against the COPY right after it, so that load drifting on a shared
+        # machine affects both sides of a ratio alike.
+        "ratio": statistics.median(copy / imported for imported, copy in zip(imports, copies, strict=True)),
         "reimport": again["seconds"],
     }
 
@@ -210,6 +214,30 @@ def bench_sqlite(path: Path, var_dir: Path, rows: int) -> dict[str, float]:
     return {"import": summary["seconds"], "wall": wall}
 
 
+def county_codes() -> list[str]:
+    """Current Anhui county-level codes, from the reference data the migrations load."""
+    path = ROOT / "creditbank" / "orgs" / "data" / "anhui_divisions.csv"
+    with path.open(encoding="utf-8") as handle:
+        return [row["code"] for row in csv.DictReader(handle) if row["level"] == "county"]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+
+
+def postgres_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -220,48 +248,52 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     work = Path(tempfile.mkdtemp(prefix="creditbank-bench-"))
+    summary: dict[str, object] = {"rows": options.rows}
     try:
-        pg_var = work / "pg-var"
-        pg_var.mkdir()
-        print(f"bench: import-learners, {options.rows:,} rows (GBK CSV), PostgreSQL at {url.split('@')[-1]}")
-        recreate_database(url)
-        counties = prepare_database(_env(url, pg_var))
         path = work / "learners-gbk.csv"
+        counties = county_codes()
         write_learners(path, options.rows, counties)
-        print(f"  file: {path.stat().st_size / 1e6:.1f} MB, {len(counties)} county codes")
-        pg = bench_postgres(path, url, pg_var, options.runs, options.rows)
-        import_rate = options.rows / pg["import"]
-        copy_rate = options.rows / pg["copy"]
-        ratio = import_rate / copy_rate
         print(
-            f"PostgreSQL import-learners: {pg['import']:.2f} s = {import_rate:,.0f} rows/s (median of {options.runs}; target >= 30,000) "
-            f"[{'met' if import_rate >= 30_000 else 'NOT met'}]"
+            f"bench: import-learners of {options.rows:,} rows, a GBK CSV of {path.stat().st_size / 1e6:.1f} MB ({len(counties)} county codes)"
         )
-        print(f"PostgreSQL plain COPY of the same rows: {pg['copy']:.2f} s = {copy_rate:,.0f} rows/s")
-        print(f"import / COPY: {ratio:.0%} (target >= 50%) [{'met' if ratio >= 0.5 else 'NOT met'}]")
-        print(
-            f"re-import of the same file (all duplicates): {pg['reimport']:.2f} s = {options.rows / pg['reimport']:,.0f} rows/s"
-        )
+        print(f"machine: {machine()}")
+        try:
+            recreate_database(url)
+        except Exception as exc:
+            print(
+                f"PostgreSQL at {url.split('@')[-1]} is not reachable ({exc.__class__.__name__}); set BENCH_DATABASE_URL. Skipping it."
+            )
+        else:
+            print(f"PostgreSQL {postgres_version(url)} at {url.split('@')[-1]}")
+            pg_var = work / "pg-var"
+            pg_var.mkdir()
+            pg = bench_postgres(path, url, pg_var, options.runs, options.rows)
+            import_rate = options.rows / pg["import"]
+            copy_rate = options.rows / pg["copy"]
+            ratio = pg["ratio"]
+            print(
+                f"PostgreSQL import-learners: {pg['import']:.2f} s = {import_rate:,.0f} rows/s "
+                f"(median of {options.runs}; target >= 30,000) [{'met' if import_rate >= 30_000 else 'NOT met'}]"
+            )
+            print(f"PostgreSQL plain COPY of the same rows: {pg['copy']:.2f} s = {copy_rate:,.0f} rows/s")
+            print(
+                f"import / COPY: {ratio:.0%} (median of the runs; target >= 50%) [{'met' if ratio >= 0.5 else 'NOT met'}]"
+            )
+            print(
+                f"re-import of the same file (all duplicates): {pg['reimport']:.2f} s = {options.rows / pg['reimport']:,.0f} rows/s"
+            )
+            summary.update(
+                postgres_import_rows_per_s=round(import_rate),
+                postgres_copy_rows_per_s=round(copy_rate),
+                ratio=round(ratio, 3),
+            )
         if not options.skip_sqlite:
             sqlite_var = work / "sqlite-var"
             sqlite_var.mkdir()
             lite = bench_sqlite(path, sqlite_var, options.rows)
             print(f"SQLite import-learners: {lite['import']:.2f} s = {options.rows / lite['import']:,.0f} rows/s")
-        print(
-            json.dumps(
-                {
-                    "rows": options.rows,
-                    "postgres_import_rows_per_s": round(import_rate),
-                    "postgres_copy_rows_per_s": round(copy_rate),
-                    "ratio": round(ratio, 3),
-                    **(
-                        {}
-                        if options.skip_sqlite
-                        else {"sqlite_import_rows_per_s": round(options.rows / lite["import"])}
-                    ),
-                }
-            )
-        )
+            summary["sqlite_import_rows_per_s"] = round(options.rows / lite["import"])
+        print(json.dumps(summary))
     finally:
         if options.keep:
             print(f"kept {work}")
