@@ -247,3 +247,21 @@ def test_the_error_report_keeps_formulas_as_text(centre_admin_client, tree, djan
     # then
     cell = load_workbook(io.BytesIO(response.content)).active["B2"]
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
+
+
+@pytest.mark.parametrize(
+    ("name", "make"), [("big.csv", lambda rows: csv_bytes(rows, encoding="gbk")), ("big.xlsx", xlsx_bytes)]
+)
+def test_uploads_kept_on_disk_are_read_too(
+    centre_admin_client, tree, settings, django_capture_on_commit_callbacks, name, make
+):
+    # given: every upload spooled to a temporary file, as large files are
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    # when
+    response = _upload(
+        centre_admin_client, make(good_rows(2)), org=tree.a, name=name, capture=django_capture_on_commit_callbacks
+    )
+    # then
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert (job.status, job.rows, job.valid) == (ImportStatus.PREVIEW_READY, 2, 2)
