@@ -54,7 +54,7 @@ class Learner(TimeStampedModel):
     .. pii: name, id_number, phone, birth_date, gender — PIPL personal information.
     """
 
-    account_no = models.CharField(_("account number"), max_length=12, unique=True)
+    account_no = models.CharField(_("account number"), max_length=12)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -63,7 +63,7 @@ class Learner(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="learner",
     )
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(_("name"), max_length=64)
     id_type = models.CharField(_("ID type"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = EncryptedTextField(_("ID number"))
     # Unique through Meta.constraints rather than unique=True: on PostgreSQL that also builds a
@@ -74,14 +74,21 @@ class Learner(TimeStampedModel):
     phone_hash = models.CharField(_("mobile phone hash"), max_length=64, null=True, blank=True, editable=False)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    # No index: regions are reference data that is never deleted, and no page filters learners by it yet.
     region = models.ForeignKey(
-        "orgs.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orgs.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     org = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("home organisation"), on_delete=models.PROTECT, related_name="learners"
     )
     # Denormalized from org.path so that the data-scope filter on millions of rows needs no join.
-    org_path = models.CharField(_("org path"), max_length=255, db_index=True, editable=False)
+    org_path = models.CharField(_("org path"), max_length=255, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=LearnerStatus.choices, default=LearnerStatus.PENDING)
     opened_via = models.CharField(_("opened via"), max_length=16, choices=OpeningChannel.choices)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
@@ -95,9 +102,18 @@ class Learner(TimeStampedModel):
         verbose_name_plural = _("learners")
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["org_path", "status"], name="accounts_learner_scope"),
+            # Indexes are few on purpose: each one costs every bulk import (docs/performance.md).
+            # varchar_pattern_ops lets PostgreSQL use them for the prefix (LIKE 'x%') filters of
+            # data scope and name search; other databases ignore the operator classes.
+            models.Index(
+                fields=["org_path", "status"],
+                name="accounts_learner_scope",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(fields=["name"], name="accounts_learner_name", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["account_no"], name="accounts_learner_account_no_unique"),
             models.UniqueConstraint(fields=["id_number_hash"], name="accounts_learner_id_number_hash_unique"),
             models.UniqueConstraint(fields=["phone_hash"], name="accounts_learner_phone_hash_unique"),
         ]

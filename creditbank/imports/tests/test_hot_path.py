@@ -8,7 +8,7 @@ import hmac
 
 import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.accounts import numbering
@@ -60,10 +60,12 @@ def test_luhn_digit_matches_the_plain_algorithm(digits):
     assert numbering.luhn_digit(digits) == plain_luhn(digits)
 
 
-@given(st.integers(min_value=13_000_000_000, max_value=19_999_999_999))
+@settings(max_examples=3000)
+@given(st.integers(min_value=10_000_000_000, max_value=19_999_999_999))
 def test_mobile_check_matches_phonenumbers(number):
+    # the fast path answers exactly what phonenumbers answers, number by number
     text = str(number)
-    expected = plain_is_mobile(text[:7] + "0000") or plain_is_mobile(text)
+    expected = plain_is_mobile(text)
     try:
         validators.validate_cn_mobile(text)
     except ValidationFailed:
