@@ -202,6 +202,8 @@ def _desc_matcher(desc: object) -> tuple[re.Pattern[str], tuple[int, ...]] | Non
 
 
 _CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+if _CN_METADATA is None:  # pragma: no cover - phonenumbers always ships CN
+    raise RuntimeError("phonenumbers has no metadata for CN")
 # libphonenumber's number_type(): a number is MOBILE (or FIXED_LINE_OR_MOBILE) when it fits the
 # general description, none of the special types checked before it, and the mobile description.
 _CN_GENERAL = _desc_matcher(_CN_METADATA.general_desc)
