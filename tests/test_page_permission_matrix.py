@@ -46,6 +46,11 @@ ROWS: dict[tuple[str, str], dict[str, tuple[int, str | None]]] = {
         "learner": (200, None),
         "staff": (302, "/console/"),
     },
+    ("accounts:me-resubmit", "post"): {
+        "anonymous": (302, LOGIN + "?next=/me/resubmit/"),
+        "learner": (302, "/me/"),
+        "staff": (302, "/console/"),
+    },
     ("set_language", "post"): {"anonymous": (302, "/"), "learner": (302, "/"), "staff": (302, "/")},
     # the JSON 404 for unknown addresses under /api/v1/ (public on purpose)
     ("api-not-found", "get"): {"anonymous": (404, None), "learner": (404, None), "staff": (404, None)},

@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/large-text/", views.large_text, name="large-text"),
     path("me/", views.me, name="me"),
     path("me/settings/", views.me_settings, name="me-settings"),
+    path("me/resubmit/", views.me_resubmit, name="me-resubmit"),
 ]

@@ -33,6 +33,7 @@ from creditbank.core.context import client_ip
 from creditbank.core.errors import ApplicationError
 from creditbank.core.forms import add_application_error
 from creditbank.core.ui import LARGE_TEXT_COOKIE, LARGE_TEXT_COOKIE_AGE, is_large_text
+from creditbank.reviews import services as review_services
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
 from creditbank.reviews.selectors import list_learner_applications
 
@@ -362,6 +363,33 @@ def me(request: HttpRequest) -> HttpResponse:
         and opening.status in (ApplicationStatus.REJECTED, ApplicationStatus.RETURNED),
     }
     return render(request, "accounts/me.html", context)
+
+
+@login_required
+@require_POST
+def me_resubmit(request: HttpRequest) -> HttpResponse:
+    """The learner answers a return for supplement (补正) and sends the opening application again."""
+    learner = _own_learner(request)
+    if isinstance(learner, HttpResponse):
+        return learner
+    returned = [
+        application
+        for application in list_learner_applications(learner)
+        if application.status == ApplicationStatus.RETURNED
+    ]
+    note = request.POST.get("note", "").strip()[:500]
+    if not returned:
+        messages.error(request, _("There is no returned application to send again."))
+    elif not note:
+        messages.error(request, _("Please say what you have supplemented or corrected."))
+    else:
+        try:
+            review_services.resubmit_application(returned[0], actor=request.user, note=note)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your application was sent again. Your service organisation will review it."))
+    return redirect("accounts:me")
 
 
 @login_required

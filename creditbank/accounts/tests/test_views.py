@@ -621,3 +621,31 @@ def test_large_text_can_be_switched_off_again(learner_client, learner_a):
 def test_large_text_ignores_a_next_on_another_site(anon_client):
     response = anon_client.post("/accounts/large-text/", {"enabled": "1", "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_learner_resubmits_a_returned_opening_application(tree, centre_reviewer):
+    # given a self-registered learner whose application was returned for supplement
+    from creditbank.reviews import services as review_services
+
+    data = identity_data()
+    services.send_phone_code(data["phone"], "register")
+    registration = services.register_learner(
+        org=tree.a_point, phone_code=sms.last_code(data["phone"]), password="Good#pass2026", **data
+    )
+    review_services.return_application(registration.application, actor=centre_reviewer, note="请补充证件照片")
+    client = Client()
+    client.force_login(registration.learner.user)
+    page = client.get("/me/")
+    assert "请补充证件照片" in page.content.decode()
+    assert 'action="/me/resubmit/"' in page.content.decode()
+    # when an empty note is sent, nothing changes
+    client.post("/me/resubmit/", {"note": " "})
+    registration.application.refresh_from_db()
+    assert registration.application.status == "returned"
+    # when the learner says what they supplemented
+    response = client.post("/me/resubmit/", {"note": "已补充证件照片"})
+    # then
+    assert response.status_code == 302
+    registration.application.refresh_from_db()
+    assert registration.application.status == "submitted"
+    assert registration.application.events.last().note == "已补充证件照片"
