@@ -323,29 +323,39 @@ def change_password(user: User, *, old_password: str, new_password: str) -> User
 # --- login -----------------------------------------------------------------------------------
 
 
-def _recent_failures(identifier: str) -> int:
+def _recent_failures(normalized: str, target: User | None) -> int:
+    """Failed logins since the last success, within the lock window: per account when the name
+    found one (whichever of its names was typed), else per login name."""
     from creditbank.audit.models import LoginEntry
 
     since = timezone.now() - dt.timedelta(minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES)
-    key = pii.lookup_hash("login:" + identifier.lower())
+    if target is not None:
+        entries = LoginEntry.objects.filter(user=target)
+    else:
+        entries = LoginEntry.objects.filter(identifier_hash=audit.login_name_hash(normalized), user__isnull=True)
     last_success = (
-        LoginEntry.objects.filter(identifier_hash=key, is_success=True, created_at__gte=since)
+        entries.filter(is_success=True, created_at__gte=since)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
-    failures = LoginEntry.objects.filter(identifier_hash=key, is_success=False, created_at__gte=last_success or since)
-    return failures.count()
+    return entries.filter(is_success=False, created_at__gte=last_success or since).count()
 
 
 def login_with_password(request: Any, *, identifier: str, password: str, method: str = "password") -> User:
-    """Check a password login, with lockout after repeated failures; every attempt is logged."""
+    """Check a password login, with lockout after repeated failures; every attempt is logged.
+
+    Failures are counted per account when the name finds one (so that typing the phone, the ID
+    number and the account number in turn does not multiply the tries), else per normalised name."""
     name = validators.normalize_text(identifier)
-    compacted = validators.compact(name).upper()
-    # Numbers (account, ID, phone) are keyed as typed without spaces; usernames case-insensitively.
-    normalized = compacted if compacted[:-1].isdigit() else name.lower()
-    if _recent_failures(normalized) >= settings.CREDITBANK_LOGIN_MAX_FAILURES:
-        audit.record_login(identifier=normalized, method=method, is_success=False, reason="locked")
+    normalized = validators.normalize_login_name(name)
+    target = selectors.find_user_by_identifier(normalized) or selectors.find_user_by_identifier(name)
+
+    def log(is_success: bool, reason: str = "", user: Any = None) -> None:
+        audit.record_login(identifier=normalized, method=method, is_success=is_success, user=user, reason=reason)
+
+    if _recent_failures(normalized, target) >= settings.CREDITBANK_LOGIN_MAX_FAILURES:
+        log(False, "locked", target)
         raise ApplicationError(
             _("Too many failed attempts. The account is locked for {minutes} minutes.").format(
                 minutes=settings.CREDITBANK_LOGIN_LOCK_MINUTES
@@ -353,19 +363,15 @@ def login_with_password(request: Any, *, identifier: str, password: str, method:
             code=AccountErrorCode.ACCOUNT_LOCKED,
             status=429,
         )
-    user = authenticate(request, username=name, password=password)
-    if user is None:
-        # Attribute the attempt to the account it aimed at, so that its centre sees it in the login log.
-        target = selectors.find_user_by_identifier(name)
-        audit.record_login(
-            identifier=normalized, method=method, is_success=False, user=target, reason="invalid_credentials"
-        )
-        raise ApplicationError(
-            _("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401
-        )
-    learner = getattr(user, "learner", None) if user.kind == UserKind.LEARNER else None
+    learner = getattr(target, "learner", None) if target is not None and target.kind == UserKind.LEARNER else None
     if learner is not None and learner.status in (LearnerStatus.FROZEN, LearnerStatus.CLOSED):
-        audit.record_login(identifier=normalized, method=method, is_success=False, user=user, reason=learner.status)
+        # A frozen or closed account's login is switched off (is_active); say why, once the password is right.
+        if not target.check_password(password):  # type: ignore[union-attr]
+            log(False, "invalid_credentials", target)
+            raise ApplicationError(
+                _("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401
+            )
+        log(False, learner.status, target)
         code = (
             AccountErrorCode.ACCOUNT_FROZEN
             if learner.status == LearnerStatus.FROZEN
@@ -374,7 +380,14 @@ def login_with_password(request: Any, *, identifier: str, password: str, method:
         raise ApplicationError(
             _("This account is frozen or closed; please contact your service centre."), code=code, status=403
         )
-    audit.record_login(identifier=normalized, method=method, is_success=True, user=user)
+    user = authenticate(request, username=target.get_username() if target is not None else name, password=password)
+    if user is None:
+        # Attribute the attempt to the account it aimed at, so that its centre sees it in the login log.
+        log(False, "invalid_credentials", target)
+        raise ApplicationError(
+            _("The login name or password is wrong."), code=AccountErrorCode.INVALID_CREDENTIALS, status=401
+        )
+    log(True, "", user)
     return user
 
 
@@ -454,6 +467,10 @@ def set_learner_status(learner: Learner, *, actor: User, status: str) -> Learner
     before = audit.snapshot(learner, ("status",))
     learner.status = status
     learner.save(update_fields=["status", "updated_at"])
+    if learner.user is not None:
+        # Freezing or closing switches the login off at once: sessions and API tokens stop working.
+        learner.user.is_active = status in (LearnerStatus.ACTIVE, LearnerStatus.PENDING)
+        learner.user.save(update_fields=["is_active"])
     audit.record(actor=actor, action="accounts.set_status", obj=learner, before=before, after={"status": status})
     return learner
 

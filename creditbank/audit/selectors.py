@@ -8,7 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from creditbank.audit.models import AuditEntry, LoginEntry
-from creditbank.core import pii, validators
+from creditbank.audit.services import login_name_hash
+from creditbank.core import validators
 
 
 def _scoped(queryset: Any, actor: Any) -> Any:
@@ -53,10 +54,8 @@ def list_login_entries(
     """``identifier`` is the login name as typed; it is matched by its keyed hash, normalised as
     ``accounts.services.login_with_password`` does, so masked ID and phone numbers can be searched."""
     queryset = _scoped(LoginEntry.objects, actor).select_related("user")
-    name = validators.normalize_text(identifier)
-    if name:
-        normalized = name if name.isalpha() else validators.compact(name)
-        queryset = queryset.filter(identifier_hash=pii.lookup_hash("login:" + normalized.lower()))
+    if validators.normalize_text(identifier):
+        queryset = queryset.filter(identifier_hash=login_name_hash(validators.normalize_login_name(identifier)))
     if method:
         queryset = queryset.filter(method=method)
     if is_success is not None:

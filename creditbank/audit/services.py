@@ -80,15 +80,33 @@ def record(
 
 
 def mask_identifier(identifier: str) -> str:
-    """Login names that are ID or phone numbers are personal data: keep them masked."""
+    """Login names that are ID, passport or phone numbers are personal data: keep them masked.
+    A 12-digit account number and a staff username are kept as typed."""
+    if len(identifier) == 12 and identifier.isdigit():
+        return identifier
     if len(identifier) == 18:
         return pii.mask_id_number(identifier)
     if len(identifier) == 11 and identifier.isdigit():
         return pii.mask_phone(identifier)
+    if sum(char.isdigit() for char in identifier) >= 5:
+        return pii.mask_id_number(identifier)
     return identifier[:150]
 
 
-def record_login(*, identifier: str, method: str, is_success: bool, user: Any = None, reason: str = "") -> LoginEntry:
+def login_name_hash(normalized: str) -> str:
+    """Keyed hash of a normalised login name (``validators.normalize_login_name``): lets the log be
+    searched by an ID or phone number that it only shows masked."""
+    return pii.lookup_hash("login:" + normalized.lower())
+
+
+def record_login(
+    *,
+    identifier: str,
+    method: str,
+    is_success: bool,
+    user: Any = None,
+    reason: str = "",
+) -> LoginEntry:
     info = context.current()
     org_path = ""
     if user is not None:
@@ -101,7 +119,7 @@ def record_login(*, identifier: str, method: str, is_success: bool, user: Any = 
     return LoginEntry.objects.create(
         user=user,
         identifier=mask_identifier(identifier),
-        identifier_hash=pii.lookup_hash("login:" + identifier.lower()),
+        identifier_hash=login_name_hash(identifier),
         method=method,
         is_success=is_success,
         reason=reason,

@@ -290,3 +290,18 @@ def validate_real_name(value: object) -> str:
     if not _NAME_SYMBOLS.isdisjoint(name) or any(map(str.isdigit, name)):
         raise ValidationFailed.for_field("name", _("Name may not contain digits or symbols."), code="name_format")
     return name
+
+
+def normalize_login_name(identifier: str) -> str:
+    """One spelling per login name: a phone number in any notation (+86, spaces, brackets) becomes its
+    11 digits, an ID, passport or account number is compacted and upper-cased, a username lower-cased."""
+    name = normalize_text(identifier)
+    compacted = compact(name).replace("(", "").replace(")", "").upper()
+    if compacted.lstrip("+").isdigit():
+        try:
+            return validate_cn_mobile(compacted)
+        except ValidationFailed:
+            return compacted
+    if sum(char.isdigit() for char in compacted) >= 5:  # ID, passport or permit numbers
+        return compacted
+    return name.lower()

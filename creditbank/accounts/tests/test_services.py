@@ -363,3 +363,48 @@ def test_failed_login_is_visible_to_the_learners_centre(tree, rf, centre_admin, 
         services.login_with_password(rf.get("/"), identifier=learner.account_no, password="wrong-password")
     assert LoginEntry.objects.visible_to(centre_admin).filter(is_success=False).count() == 1
     assert LoginEntry.objects.visible_to(other_admin).filter(is_success=False).count() == 0
+
+
+def test_lockout_counts_every_spelling_of_the_same_account(tree, rf, settings):
+    # given an account and five ways of writing its names
+    settings.CREDITBANK_LOGIN_MAX_FAILURES = 5
+    learner = make_learner(tree.a)
+    spellings = [
+        f"+86 {learner.phone}",
+        f"0086{learner.phone}",
+        f"(86){learner.phone}",
+        learner.id_number.lower(),
+        learner.account_no,
+    ]
+    for spelling in spellings:
+        with pytest.raises(ApplicationError):
+            services.login_with_password(rf.get("/"), identifier=spelling, password="wrong-password")
+    # when the right password comes under yet another spelling
+    with pytest.raises(ApplicationError) as excinfo:
+        services.login_with_password(rf.get("/"), identifier=learner.phone, password="Learner@pass123")
+    # then the account is locked, and no log row holds a number in clear
+    assert excinfo.value.code == "account_locked"
+    identifiers = list(LoginEntry.objects.values_list("identifier", flat=True))
+    assert all(learner.phone not in value and learner.id_number not in value for value in identifiers)
+
+
+def test_unknown_numbers_are_masked_in_the_login_log(tree, rf):
+    with pytest.raises(ApplicationError):
+        services.login_with_password(rf.get("/"), identifier="E12345678", password="nope-nope")
+    assert LoginEntry.objects.get().identifier == "E12**5678"
+
+
+def test_freezing_ends_sessions_and_tokens(tree, centre_admin, client):
+    # given a learner signed in with a session and an API token
+    learner = make_learner(tree.a_point)
+    _token, secret = services.issue_api_token(learner.user)
+    client.force_login(learner.user)
+    assert client.get("/me/").status_code == 200
+    # when the centre freezes the account
+    services.set_learner_status(learner, actor=centre_admin, status="frozen")
+    # then the session and the token stop working at once
+    assert client.get("/me/").status_code == 302
+    assert services.user_for_token(secret) is None
+    # and unfreezing gives the login back
+    services.set_learner_status(learner, actor=centre_admin, status="active")
+    assert services.user_for_token(secret) == learner.user
