@@ -63,7 +63,7 @@ PROVINCE_PREFIXES = frozenset(
 # GB 11643-1999 §6.2 / ISO 7064 MOD 11-2: weights 2^(17-i) mod 11 and the check characters.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID18 = re.compile(r"^\d{17}[\dX]$")
+_ID18 = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 _SPACES = re.compile(r"[\s\u3000\u00a0\-]+")
 _EARLIEST_BIRTH = dt.date(1880, 1, 1)
 
@@ -159,8 +159,8 @@ def validate_resident_id(value: object, *, today: dt.date | None = None) -> Resi
     return ResidentId(number=number, birth_date=birth, gender=gender, region_code=number[:6])
 
 
-_HK_MACAU = re.compile(r"^[HM]\d{8}(\d{2})?$")
-_TAIWAN = re.compile(r"^\d{8}(\d{2})?$")
+_HK_MACAU = re.compile(r"^[HM]\d{8}(\d{2})?$", re.ASCII)
+_TAIWAN = re.compile(r"^\d{8}(\d{2})?$", re.ASCII)
 _PASSPORT = re.compile(r"^[A-Z0-9]{5,17}$")
 
 
@@ -185,12 +185,12 @@ def validate_id_document(id_type: str, value: object) -> tuple[str, ResidentId |
 
 
 _PHONE_PREFIX = re.compile(r"^(?:\+?86|0086)")
-_CN_MOBILE = re.compile(r"^1\d{10}$")
+_CN_MOBILE = re.compile(r"^1\d{10}$", re.ASCII)
 
 
 # 11 digits from 13… to 19… except 179…: parse() strips no national or carrier prefix from these
 # (CN's national_prefix_for_parsing is "(1(?:[12]\d|79)\d\d)|0"), so the parsed number is known.
-_UNPREFIXED_MOBILE = re.compile(r"^1(?:[3-689]|7[0-8])\d{9}$")
+_UNPREFIXED_MOBILE = re.compile(r"^1(?:[3-689]|7[0-8])\d{9}$", re.ASCII)
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
@@ -198,7 +198,7 @@ def _desc_matcher(desc: object) -> tuple[re.Pattern[str], tuple[int, ...]] | Non
     pattern = getattr(desc, "national_number_pattern", None)
     if not pattern:
         return None
-    return re.compile(pattern), tuple(getattr(desc, "possible_length", ()) or ())
+    return re.compile(pattern, re.ASCII), tuple(getattr(desc, "possible_length", ()) or ())
 
 
 _CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
@@ -223,7 +223,7 @@ def _eleven_digit_mobile_pattern() -> re.Pattern[str]:
     earlier = [pattern.pattern for pattern, lengths in _CN_EARLIER_TYPES if not lengths or 11 in lengths]
     parts = [f"(?=(?:{matcher[0].pattern})$)" for matcher in (_CN_GENERAL, _CN_MOBILE_DESC) if matcher is not None]
     parts += [f"(?!(?:{pattern})$)" for pattern in earlier]
-    return re.compile("".join(parts) + r"\d{11}")
+    return re.compile("".join(parts) + r"\d{11}", re.ASCII)
 
 
 _ELEVEN_DIGIT_MOBILE = _eleven_digit_mobile_pattern()
@@ -263,7 +263,7 @@ def validate_cn_mobile(value: object) -> str:
     return number
 
 
-_REGION = re.compile(r"^\d{6}$")
+_REGION = re.compile(r"^\d{6}$", re.ASCII)
 
 
 def validate_region_code(value: object) -> str:

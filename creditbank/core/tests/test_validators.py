@@ -130,3 +130,17 @@ def test_rejects_bad_names():
     with pytest.raises(ValidationFailed):
         validators.validate_real_name("张3")
     assert validators.validate_real_name("  欧阳  娜娜 ") == "欧阳 娜娜"
+
+
+@pytest.mark.parametrize(
+    ("validator", "value"),
+    [
+        (validators.validate_resident_id, "11٠١٠٥١٩٤٩١٢٣١٠٠٢X"),  # Arabic-Indic digits, which NFKC keeps
+        (validators.validate_cn_mobile, "139١٢٣٤٥٦٧٨"),
+        (validators.validate_region_code, "३४०१००"),  # Devanagari digits
+    ],
+)
+def test_digits_of_other_scripts_are_refused(validator, value):
+    # one person must not get a second account through another way of writing the same number
+    with pytest.raises(ValidationFailed):
+        validator(value)
