@@ -150,6 +150,13 @@ def _match_columns(headers: list[str], columns: Sequence[Column]) -> dict[str, i
     return index
 
 
+def _malformed() -> FileRefused:
+    return _refusal(
+        ImportErrorCode.NOT_A_SPREADSHEET,
+        _("The file is not a well-formed CSV file (a cell is too long or a quote is not closed)."),
+    )
+
+
 def _refusal(code: str, message: Any) -> FileRefused:
     return FileRefused(message, code=code, details=[{"field": "file", "code": code, "message": str(message)}])
 
@@ -274,11 +281,17 @@ def _open_csv(handle: IO[bytes], columns: Sequence[Column], *, close: Any) -> Ta
     reader = csv.reader(text, delimiter=_sniff_delimiter(first), strict=False)
     header_line = 0
     headers: list[str] | None = None
-    for cells in reader:
-        header_line += 1
-        if any(cell.strip() for cell in cells):
-            headers = [cell.strip() for cell in cells]
-            break
+    try:
+        for cells in reader:
+            header_line += 1
+            if any(cell.strip() for cell in cells):
+                headers = [cell.strip() for cell in cells]
+                break
+    except csv.Error:
+        text.detach()
+        if close:
+            close()
+        raise _malformed() from None
     if headers is None:
         text.detach()
         if close:
@@ -294,6 +307,14 @@ def _open_csv(handle: IO[bytes], columns: Sequence[Column], *, close: Any) -> Ta
 
     def rows() -> Iterator[TableRow]:
         line = header_line
+        try:
+            yield from _data_rows(line)
+        except csv.Error:
+            # A cell over the csv module's limit (131,072 characters) or a broken quote: the file
+            # is refused whole, and the import's transaction leaves nothing behind.
+            raise _malformed() from None
+
+    def _data_rows(line: int) -> Iterator[TableRow]:
         for cells in reader:
             line += 1
             joined = "".join(cells)  # one C call answers "empty?" and "any 3.4E+17?" for the row

@@ -192,3 +192,29 @@ def test_the_installed_console_script(tmp_path):
     assert first.returncode == 1
     assert _counts(_last_json(first.stdout)) == {"rows": 3, "imported": 2, "duplicates": 0, "errors": 1}
     assert usage.returncode == 2
+
+
+def test_a_cell_longer_than_the_csv_limit_refuses_the_file_with_a_json_summary(tmp_path, tree, capsys):
+    # given a file whose second row carries a 200,000-character cell
+    path = tmp_path / "long.csv"
+    path.write_text('姓名,证件号码,手机号码\n张三,"' + "1" * 200_000 + '",13912345678\n', encoding="utf-8")
+    # when
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import-learners", str(path), "--org", tree.a.code, "--json")
+    # then
+    assert excinfo.value.returncode == 1
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    summary = json.loads(last)
+    assert (summary["imported"], summary["error"]["code"]) == (0, "not_a_spreadsheet")
+    assert Learner.objects.count() == 0
+
+
+def test_a_suspended_org_is_bad_usage(tmp_path, tree, root_admin):
+    from creditbank.orgs import services as org_services
+
+    org_services.update_org(tree.a_point, actor=root_admin, status="suspended")
+    path = tmp_path / "one.csv"
+    path.write_text("姓名,证件号码,手机号码\n", encoding="utf-8")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import-learners", str(path), "--org", tree.a_point.code)
+    assert excinfo.value.returncode == 2

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from creditbank.core.errors import ApplicationError
 from creditbank.imports import services
-from creditbank.imports.readers import FileRefused
 from creditbank.orgs import selectors as org_selectors
 from creditbank.orgs.models import OrgUnit
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 on_row_error=show,
             )
-        except FileRefused as refused:
+        except ApplicationError as refused:
             if as_json:
                 summary = {
                     "rows": 0,
@@ -87,6 +87,13 @@ class Command(BaseCommand):
         org = OrgUnit.objects.filter(code=code.strip().upper()).first()
         if org is None:
             raise CommandError(_("Unknown organisation code: {code}").format(code=code), returncode=2)
+        if org.status != "active":
+            raise CommandError(
+                _("The organisation {code} is not in service; learners cannot be imported into it.").format(
+                    code=org.code
+                ),
+                returncode=2,
+            )
         return org
 
     def _summary(self, outcome: services.ImportOutcome, org: OrgUnit) -> str:
@@ -112,7 +119,7 @@ class Command(BaseCommand):
         )
 
 
-def _refused_text(refused: FileRefused) -> str:
+def _refused_text(refused: ApplicationError) -> str:
     extra = [
         str(item["message"])
         for item in refused.details
