@@ -28,7 +28,10 @@ class _LogFilterForm(BootstrapFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
+        for field, value in (("date_from", start), ("date_to", end)):
+            if value and not dt.date(1900, 1, 1) <= value <= dt.date(9000, 12, 31):
+                self.add_error(field, _("Use a date between the years 1900 and 9000."))
+        if start and end and start > end and not self.errors:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
 

@@ -217,3 +217,10 @@ def test_query_budgets(root_auditor_client, centre_admin, learner_a, django_asse
         logins = root_auditor_client.get(LOGINS, {"success": "1"})
     assert len(_rows(operations)) == min(size, 50)
     assert len(_rows(logins)) == min(size, 50)
+
+
+@pytest.mark.parametrize("path", ["/console/audit/?date_to=9999-12-31", "/console/audit/logins/?date_from=0001-01-01"])
+def test_dates_out_of_range_are_a_form_error_not_a_500(root_admin_client, path):
+    response = root_admin_client.get(path)
+    assert response.status_code == 200
+    assert "1900" in response.content.decode()
