@@ -530,6 +530,7 @@ def confirm_learner_import(job: ImportJob, *, actor: Any) -> ImportJob:
         locked.progress = 0
         locked.save(update_fields=["status", "progress", "updated_at"])
         progress.publish(locked.pk, phase="import", processed=0, total=max(locked.rows, 1))
+        audit.record(actor=actor, action="imports.confirm", obj=locked, after={"status": locked.status})
         transaction.on_commit(lambda: _enqueue("execute_learner_import_task", locked.pk))
     return locked
 

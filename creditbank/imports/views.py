@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from creditbank.audit import services as audit
 from creditbank.console.decorators import console_user, is_htmx, require_action, staff_view
 from creditbank.console.pagination import paginate
-from creditbank.core.errors import ApplicationError
+from creditbank.core.errors import ApplicationError, Forbidden
 from creditbank.core.forms import add_application_error
 from creditbank.imports import selectors, services
 from creditbank.imports.access import access_import_job
@@ -27,6 +27,7 @@ from creditbank.imports.choices import ImportStatus
 from creditbank.imports.forms import LearnerUploadForm
 from creditbank.imports.models import ImportJob
 from creditbank.imports.readers import FileRefused
+from creditbank.orgs import permissions
 
 ACTION = "accounts.import"
 ERROR_ROWS_SHOWN = 200
@@ -154,6 +155,9 @@ def job_report(request: HttpRequest, pk: int) -> HttpResponse:
     job = access_import_job(user, pk)
     if not job.error_report:
         raise Http404
+    # Unmasked numbers: the person who uploaded the file, or a role that may see them.
+    if job.actor_id != user.pk and not permissions.can(user, "accounts.unmask", job.org_path):
+        raise Forbidden(code="role_cannot_accounts_unmask")
     audit.record(actor=user, action="imports.download_report", obj=job)
     with job.error_report.open("rb") as handle:
         content = handle.read()

@@ -265,3 +265,11 @@ def test_uploads_kept_on_disk_are_read_too(
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert (job.status, job.rows, job.valid) == (ImportStatus.PREVIEW_READY, 2, 2)
+
+
+def test_an_operator_cannot_download_someone_elses_error_report(ready_job, centre_operator_client):
+    # the report holds unmasked numbers: an operator (no accounts.unmask) who did not upload it is refused
+    url = reverse("imports:job-report", args=[ready_job.pk])
+    response = centre_operator_client.get(url)
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(action="imports.download_report").count() == 0
