@@ -204,22 +204,71 @@ def register_learner(
     """Self-registration: real-name data + phone code → a pending account and an opening
     application that the chosen organisation accepts and first-reviews.
 
-    Everything is checked before the code is spent; the code check commits on its own, so that
-    wrong guesses count even when the registration fails (five kill the code)."""
+    The form is checked first, then the phone code (on its own transaction, so that wrong guesses
+    always count), and only then whether the person has an account — so nobody can probe which
+    ID or phone numbers are registered without the phone. A person whose earlier self-registration
+    was rejected registers again on the same record."""
     from creditbank.reviews import services as review_services
 
     _ensure_accepting(org)
     identity = validate_identity(name=name, id_number=id_number, phone=phone, id_type=id_type, region=region)
-    _check_unique(identity)
-    _region_or_none(identity.region_code)
+    region_obj = _region_or_none(identity.region_code)
     _validate_password(password)
     verify_phone_code(identity.phone, CodePurpose.REGISTER, phone_code)
     with transaction.atomic():
-        learner = create_learner_record(identity, org=org, channel=OpeningChannel.SELF, password=password)
+        rejected = _rejected_self_registration(identity)
+        _check_unique(identity, exclude_pk=rejected.pk if rejected is not None else None)
+        if rejected is None:
+            learner = create_learner_record(identity, org=org, channel=OpeningChannel.SELF, password=password)
+        else:
+            learner = _renew_rejected_registration(rejected, identity, org=org, region=region_obj, password=password)
         application = review_services.submit_application(
             kind="account_opening", learner=learner, org=org, actor=learner.user
         )
     return Registration(learner=learner, application=application)
+
+
+def _rejected_self_registration(identity: IdentityData) -> Learner | None:
+    """The pending record of a self-registration whose opening application was rejected, if any."""
+    from creditbank.reviews.selectors import list_learner_applications
+
+    learner = (
+        Learner.objects.select_for_update()
+        .filter(id_number_hash=identity.id_number_hash, opened_via=OpeningChannel.SELF, status=LearnerStatus.PENDING)
+        .first()
+    )
+    if learner is None:
+        return None
+    latest = list_learner_applications(learner).filter(kind="account_opening").first()
+    return learner if latest is not None and latest.status == "rejected" else None
+
+
+def _renew_rejected_registration(
+    learner: Learner, identity: IdentityData, *, org: OrgUnit, region: Region | None, password: str
+) -> Learner:
+    before = learner_pii_state(learner)
+    learner.name = identity.name
+    learner.id_type = identity.id_type
+    learner.phone = identity.phone
+    learner.phone_hash = identity.phone_hash
+    learner.birth_date = identity.birth_date
+    learner.gender = identity.gender
+    learner.region = region
+    learner.org = org
+    learner.org_path = org.path
+    learner.save()
+    if learner.user is not None:
+        learner.user.set_password(password)
+        learner.user.display_name = identity.name
+        learner.user.save(update_fields=["password", "display_name"])
+    audit.record(
+        actor=learner.user,
+        action="accounts.register_again",
+        obj=learner,
+        before=before,
+        after=learner_pii_state(learner),
+    )
+    return learner
 
 
 @transaction.atomic

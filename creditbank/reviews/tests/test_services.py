@@ -1,10 +1,11 @@
 import pytest
+from django.core.cache import cache
 
 from creditbank.accounts import services as account_services
 from creditbank.accounts import sms
 from creditbank.accounts.tests.factories import identity_data
 from creditbank.audit.models import AuditEntry
-from creditbank.core.errors import ApplicationError, Forbidden, ValidationFailed
+from creditbank.core.errors import ApplicationError, Conflict, Forbidden, ValidationFailed
 from creditbank.reviews import selectors, services
 from creditbank.reviews.models import Application, ReviewEvent
 
@@ -93,3 +94,45 @@ def test_learner_resubmits_a_returned_application(application, centre_reviewer):
     application.refresh_from_db()
     assert application.status == "submitted"
     assert list(application.events.values_list("kind", flat=True)) == ["submitted", "returned", "resubmitted"]
+
+
+def test_a_rejected_person_can_register_again(application, centre_reviewer, tree):
+    # given a self-registration rejected at first review
+    services.reject_application(application, actor=centre_reviewer, note="照片不清晰")
+    learner = application.learner
+    cache.clear()  # the one-code-a-minute limit
+    # when the same person registers again, at another organisation
+    account_services.send_phone_code(learner.phone, "register")
+    again = account_services.register_learner(
+        org=tree.a,
+        name=learner.name,
+        id_number=learner.id_number,
+        phone=learner.phone,
+        phone_code=sms.last_code(learner.phone),
+        password="Other#pass2026",
+    )
+    # then the same record carries a new application, and the old one keeps its history
+    assert again.learner.pk == learner.pk
+    assert again.learner.org == tree.a
+    assert again.learner.user.check_password("Other#pass2026")
+    assert list(Application.objects.filter(learner=learner).order_by("id").values_list("status", flat=True)) == [
+        "rejected",
+        "submitted",
+    ]
+
+
+def test_a_registered_person_cannot_register_twice(application, tree):
+    learner = application.learner
+    cache.clear()  # the one-code-a-minute limit
+    account_services.send_phone_code(learner.phone, "register")
+
+    with pytest.raises(Conflict):
+        account_services.register_learner(
+            org=tree.a,
+            name=learner.name,
+            id_number=learner.id_number,
+            phone=learner.phone,
+            phone_code=sms.last_code(learner.phone),
+            password="Other#pass2026",
+        )
+    assert Application.objects.count() == 1
