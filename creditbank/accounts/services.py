@@ -152,7 +152,9 @@ def create_learner_record(
 
 
 def _ensure_accepting(org: OrgUnit) -> None:
-    if org.status != "active":
+    """Accounts are opened at centres, sub-centres and points in service; the management centre
+    supervises and keeps no learners of its own."""
+    if org.status != "active" or org.is_management:
         raise ValidationFailed.for_field(
             "org", _("This organisation is not accepting applications."), code=AccountErrorCode.ORG_NOT_ACCEPTING
         )
