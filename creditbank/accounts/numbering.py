@@ -34,7 +34,13 @@ def luhn_digit(digits: str) -> str:
 
 
 def is_valid_account_no(value: str) -> bool:
-    return len(value) == 12 and value.isascii() and value.isdigit() and value[0] == "1" and luhn_digit(value[:-1]) == value[-1]
+    return (
+        len(value) == 12
+        and value.isascii()
+        and value.isdigit()
+        and value[0] == "1"
+        and luhn_digit(value[:-1]) == value[-1]
+    )
 
 
 def format_account_no(sequence: int) -> str:
