@@ -4,10 +4,10 @@ Both writers work inside the caller's transaction and never hold more than one b
 
 On PostgreSQL the table is locked against concurrent inserts (``SHARE ROW EXCLUSIVE``: readers go
 on, other writers wait) so that the duplicate check of each batch stays true until commit. Each
-batch is one ``COPY ... FROM STDIN`` fed by psycopg's queued writer: a thread sends the data
+import is one ``COPY ... FROM STDIN`` fed by psycopg's queued writer: a thread sends the data
 while this thread goes on checking the next batch, so the server's index work and our validation
-and encryption run on two cores at once. The COPY of a batch is closed only when the next
-database query is needed (the duplicate check of the next batch).
+and encryption run on two cores at once. The duplicate check of each batch runs on a second
+connection, so the COPY never stops (see ``CopyWriter.prepare`` for when it cannot).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from creditbank.accounts.choices import LearnerStatus, OpeningChannel
@@ -47,15 +47,7 @@ class LearnerWriter:
         found_phones: set[str] = set()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # Hex digests need no quoting: an array literal is far cheaper to send than 10,000
-                # parameters. One index probe per hash, in key order (LATERAL ... LIMIT 1 keeps the planner from a
-                # sequential scan when the table's statistics are stale, as they are mid-import).
-                cursor.execute(_EXISTING_SQL, [_hex_array(sorted(id_hashes)), _hex_array(sorted(phone_hashes))])
-                for id_hash, phone_hash in cursor.fetchall():
-                    found_ids.add(id_hash)
-                    if phone_hash:
-                        found_phones.add(phone_hash)
-            return found_ids, found_phones
+                return _probe(cursor, id_hashes, phone_hashes)
         for start in range(0, len(id_hashes), _LOOKUP_CHUNK):
             found_ids.update(
                 Learner.objects.filter(id_number_hash__in=id_hashes[start : start + _LOOKUP_CHUNK]).values_list(
@@ -132,6 +124,9 @@ class CopyWriter(LearnerWriter):
         self.suffix = f"\t{org.pk}\t{_escape(org.path)}\t{LearnerStatus.PENDING.value}\t{OpeningChannel.IMPORT.value}\n"
         self._cursor: Any = None
         self._copy: AbstractContextManager[Any] | None = None
+        self._copy_stream: Any = None
+        self._probe_connection: Any = None
+        self._probe_cursor: Any = None
 
     def prepare(self) -> None:
         self._cursor = connection.cursor()
@@ -142,20 +137,31 @@ class CopyWriter(LearnerWriter):
         # Foreign keys checked at the end of each COPY, while the next batch is being validated,
         # rather than all at commit, when nothing else can run.
         self._cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # When this import's transaction is the outermost one, the duplicate probes run on a second
+        # connection: it sees every committed row (nobody can add one while our lock is held), this
+        # file's own rows are tracked in memory, and so one COPY streams from start to end without
+        # stopping for each batch's query. Inside an enclosing transaction (tests), the probes must
+        # see uncommitted rows, so they share the connection and the COPY stops for them.
+        if len(connection.atomic_blocks) == 1:
+            self._probe_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self._probe_cursor = self._probe_connection.cursor()
 
     def existing(self, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
+        if self._probe_cursor is not None:
+            return _probe(self._probe_cursor, id_hashes, phone_hashes)
         self._close_copy()
         return super().existing(id_hashes, phone_hashes)
 
     def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> None:
         from psycopg.copy import QueuedLibpqWriter
 
-        raw = self._cursor.cursor  # the psycopg cursor under Django's wrapper
-        manager = raw.copy(self.statement, writer=QueuedLibpqWriter(raw))
-        copy = manager.__enter__()
-        self._copy = manager
+        if self._copy is None:
+            raw = self._cursor.cursor  # the psycopg cursor under Django's wrapper
+            manager = raw.copy(self.statement, writer=QueuedLibpqWriter(raw))
+            self._copy_stream = manager.__enter__()
+            self._copy = manager
         for text in self._lines(rows, account_numbers):
-            copy.write(text)
+            self._copy_stream.write(text)
         self.written += len(rows)
 
     def _lines(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> Iterable[str]:
@@ -180,10 +186,17 @@ class CopyWriter(LearnerWriter):
         if manager is not None:
             manager.__exit__(None, None, None)
 
+    def _close_probes(self) -> None:
+        probe, self._probe_connection, self._probe_cursor = self._probe_connection, None, None
+        if probe is not None:
+            probe.close()
+
     def finish(self) -> None:
+        self._close_probes()
         self._close_copy()
 
     def abort(self) -> None:
+        self._close_probes()
         manager, self._copy = self._copy, None
         if manager is not None:
             error = RuntimeError("import stopped")
@@ -199,6 +212,20 @@ SELECT found.id_number_hash, found.phone_hash FROM unnest(%s::varchar[]) AS want
 CROSS JOIN LATERAL (SELECT id_number_hash, phone_hash FROM {Learner._meta.db_table} WHERE phone_hash = wanted.hash LIMIT 1) AS found
 """  # noqa: S608 - the table name comes from the model
 _NULL = "\\N"
+
+
+def _probe(cursor: Any, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Hex digests need no quoting: an array literal is far cheaper to send than 10,000 parameters.
+    One index probe per hash, in key order (LATERAL ... LIMIT 1 keeps the planner from a sequential
+    scan when the table's statistics are stale, as they are mid-import)."""
+    found_ids: set[str] = set()
+    found_phones: set[str] = set()
+    cursor.execute(_EXISTING_SQL, [_hex_array(sorted(id_hashes)), _hex_array(sorted(phone_hashes))])
+    for id_hash, phone_hash in cursor.fetchall():
+        found_ids.add(id_hash)
+        if phone_hash:
+            found_phones.add(phone_hash)
+    return found_ids, found_phones
 
 
 def _hex_array(values: Sequence[str]) -> str:

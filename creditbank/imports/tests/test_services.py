@@ -415,3 +415,40 @@ def test_a_179_number_is_an_invalid_phone_not_a_crash(tmp_path, tree):
     outcome = services.run_learner_import(path, org=tree.a, dry_run=True)
     # then
     assert _errors_by_line(outcome) == {2: ["phone_invalid"]}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_that_owns_its_transaction_finds_stored_and_repeated_people(tmp_path, tree, monkeypatch):
+    # given a learner committed before the import, and a file small batches will cut in three
+    from django.db import connection
+
+    from creditbank.accounts.tests.factories import make_learner
+    from creditbank.imports import services as import_services
+    from creditbank.imports import writers
+    from creditbank.imports.tests.helpers import new_person, row_of, write_csv
+
+    monkeypatch.setattr(import_services, "BATCH_ROWS", 2)
+    probes = []
+    real_create = writers.connections.create_connection
+    monkeypatch.setattr(
+        writers.connections, "create_connection", lambda alias: probes.append(alias) or real_create(alias)
+    )
+    stored = make_learner(tree.a)
+    first, second = new_person(), new_person()
+    rows = [
+        row_of(first),
+        row_of({"name": stored.name, "id_number": stored.id_number, "phone": stored.phone, "region": ""}),
+        row_of(second),
+        row_of(first),
+        row_of(new_person()),
+    ]
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    # when (on PostgreSQL the duplicate probes run on a second connection, the COPY never stops)
+    outcome = import_services.run_learner_import(path, org=tree.a_point)
+    # then
+    assert (outcome.rows, outcome.imported, outcome.duplicates, outcome.errors) == (5, 3, 2, 0)
+    assert Learner.objects.filter(opened_via="import").count() == 3
+    assert len(probes) == (1 if connection.vendor == "postgresql" else 0)
+    # and importing it again stores nothing
+    again = import_services.run_learner_import(path, org=tree.a_point)
+    assert (again.imported, again.duplicates) == (0, 5)
