@@ -190,6 +190,7 @@ class RegisterForm(_IdentityChecks, _NewPasswordMixin):
 
 class ActivateForm(_IdentityChecks, _NewPasswordMixin):
     name = _text(_("Real name"), autocomplete="name", help_text=_("As written on your ID card."))
+    id_type = _select(IdType.choices, label=_("ID type"), required=False)  # empty means resident ID card
     id_number = _text(_("ID number"), max_length=32)
     phone = _phone_field()
     phone_code = _code_field()

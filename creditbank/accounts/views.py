@@ -229,6 +229,7 @@ def activate(request: HttpRequest) -> HttpResponse:
                 _limit_attempts(request, "activate", data["phone"])
                 learner = services.activate_account(
                     name=data["name"],
+                    id_type=data["id_type"],
                     id_number=data["id_number"],
                     phone=data["phone"],
                     phone_code=data["phone_code"],

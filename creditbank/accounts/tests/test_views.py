@@ -649,3 +649,28 @@ def test_learner_resubmits_a_returned_opening_application(tree, centre_reviewer)
     registration.application.refresh_from_db()
     assert registration.application.status == "submitted"
     assert registration.application.events.last().note == "已补充证件照片"
+
+
+def test_a_passport_account_is_activated_on_the_page(tree, client):
+    # given an account opened by import for a passport holder
+    learner = make_learner(
+        tree.a, status="pending", password=None, channel="import", id_type="passport", id_number="E12345678"
+    )
+    services.send_phone_code(learner.phone, "activate")
+    # when the holder activates it, choosing the passport
+    response = client.post(
+        "/accounts/activate/",
+        {
+            "name": learner.name,
+            "id_type": "passport",
+            "id_number": "e12345678",
+            "phone": learner.phone,
+            "phone_code": sms.last_code(learner.phone, "activate"),
+            "password1": "Good#pass2026",
+            "password2": "Good#pass2026",
+        },
+    )
+    # then
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.status == LearnerStatus.ACTIVE
