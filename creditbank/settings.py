@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "creditbank.audit",
     "creditbank.reviews",
     "creditbank.imports",
+    "creditbank.catalog",
     "creditbank.portal",
     "creditbank.console",
     "creditbank.api",

@@ -1,0 +1,16 @@
+from enum import StrEnum
+
+
+class CatalogErrorCode(StrEnum):
+    DUPLICATE_CODE = "catalog_duplicate_code"
+    UNKNOWN_TYPE = "catalog_unknown_type"
+    UNKNOWN_LEVEL = "catalog_unknown_level"
+    NEGATIVE_CREDITS = "catalog_negative_credits"
+    CREDITS_REQUIRED = "catalog_credits_required"
+    INVALID_NUMBER = "catalog_invalid_number"
+    REQUIRED = "catalog_required"
+    ITEM_RETIRED = "catalog_item_retired"
+    NOT_PUBLISHED = "catalog_item_not_published"
+    ALREADY_PUBLISHED = "catalog_item_already_published"
+    CANNOT_PROPOSE = "role_cannot_propose_catalog"
+    CANNOT_PUBLISH = "role_cannot_publish_catalog"
