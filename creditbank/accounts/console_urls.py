@@ -9,6 +9,7 @@ app_name = "learners"
 urlpatterns = [
     path("console/learners/", views.learner_list, name="learner-list"),
     path("console/learners/open/", views.learner_open, name="learner-open"),
+    path("console/learners/export.csv", views.learner_export, name="learner-export"),
     path("console/learners/<str:account_no>/", views.learner_detail, name="learner-detail"),
     path("console/learners/<str:account_no>/opened/", views.learner_opened, name="learner-opened"),
     path("console/learners/<str:account_no>/unmask/", views.learner_unmask, name="learner-unmask"),

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,6 +50,21 @@ def learner_list(request: HttpRequest) -> HttpResponse:
         "accounts/console/partials/_learner_rows.html" if is_htmx(request) else "accounts/console/learner_list.html"
     )
     return render(request, template, context)
+
+
+@staff_view
+def learner_export(request: HttpRequest) -> StreamingHttpResponse:
+    """CSV of the learners matching the search, within the user's export scope (masked numbers)."""
+    user = console_user(request)
+    require_action(user, "accounts.export")
+    form = LearnerSearchForm(request.GET or None)
+    query = status = ""
+    if form.is_valid():
+        query, status = form.cleaned_data["q"].strip(), form.cleaned_data["status"]
+    lines = services.export_learners_csv(user, query=query, status=status)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, _("learners") + ".csv") or ""
+    return response
 
 
 def _status_actions(learner: Learner) -> list[dict[str, Any]]:

@@ -86,6 +86,7 @@ def search_learners(
     return queryset
 
 
-def list_learners(actor: Any, **filters: str) -> QuerySet[Learner]:
-    queryset = Learner.objects.visible_to(actor).select_related("org", "region")
+def list_learners(actor: Any, *, action: str = "accounts.view", **filters: str) -> QuerySet[Learner]:
+    """Learners in the actor's scope for ``action`` (viewing and exporting may differ), filtered."""
+    queryset = Learner.objects.visible_to(actor, action).select_related("org", "region")
     return search_learners(queryset, **filters)

@@ -13,14 +13,15 @@ from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from creditbank.accounts.models import User
 from creditbank.core.errors import Forbidden, NotFound
 from creditbank.orgs import permissions
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def is_console_user(user: Any) -> bool:
@@ -36,7 +37,7 @@ def staff_view(view: View) -> View:
     """Decorate a console view: login, staff membership, and error codes as HTTP statuses."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_console_user(request.user):

@@ -401,3 +401,29 @@ def test_counter_opening_shows_every_field_error_at_once(point_operator_client, 
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"id_number", "phone", "org"}
     assert Learner.objects.count() == 0
+
+
+def test_export_follows_the_export_scope_not_the_view_scope(tree):
+    # given a person who reviews at centre A (view, no export) and administers point A-PT (export)
+    from django.test import Client
+
+    from creditbank.orgs import services as org_services
+    from creditbank.orgs.tests.factories import make_staff
+
+    person = make_staff(tree.a, "reviewer")
+    org_services.set_membership(actor=None, user=person, org=tree.a_point, roles=["administrator"])
+    at_point, at_centre = make_learner(tree.a_point), make_learner(tree.a)
+    client = Client()
+    client.force_login(person)
+    # when
+    listing = client.get("/console/learners/")
+    export = client.get("/console/learners/export.csv")
+    # then the list shows both, the export only the point's learner, masked, and the export is logged
+    assert {at_point.account_no, at_centre.account_no} <= set(listing.content.decode().split('"'))
+    body = b"".join(export.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    assert at_point.account_no in body
+    assert at_centre.account_no not in body
+    assert at_point.id_number not in body
+    assert at_point.id_number_masked in body
+    assert AuditEntry.objects.filter(action="accounts.export", actor=person).count() == 1

@@ -52,6 +52,7 @@ ROUTES: dict[str, Row] = {
     "learners:learner-list": Row(
         without_action="root_auditor_client", out_of_scope=False, own=("centre_operator_client", 200)
     ),
+    "learners:learner-export": Row(without_action="centre_operator_client", out_of_scope=False),
     "learners:learner-open": Row(
         without_action="centre_reviewer_client", out_of_scope=False, own=("point_operator_client", 200)
     ),
