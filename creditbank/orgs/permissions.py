@@ -25,6 +25,8 @@ ACTIONS: dict[str, Any] = {
     "reviews.accept": _("Accept applications"),
     "reviews.first_review": _("First-review applications"),
     "audit.view": _("Browse the operation and login logs"),
+    "catalog.propose": _("Propose learning-outcome catalog items"),
+    "catalog.publish": _("Publish and retire catalog items (management centre)"),
 }
 
 DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -42,6 +44,8 @@ DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
             "accounts.export",
             "reviews.view",
             "audit.view",
+            "catalog.propose",
+            "catalog.publish",
         ),
     ),
     "reviewer": (
@@ -50,7 +54,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
     ),
     "operator": (
         _("Operator"),
-        ("orgs.view", "accounts.view", "accounts.open", "accounts.import", "reviews.view"),
+        ("orgs.view", "accounts.view", "accounts.open", "accounts.import", "reviews.view", "catalog.propose"),
     ),
     "auditor": (_("Auditor"), ("orgs.view", "audit.view")),
 }
