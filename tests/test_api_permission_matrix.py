@@ -83,6 +83,19 @@ def _has(key: str, value: Callable[[World], Any]) -> Callable[[dict[str, Any], W
     return lambda body, world: any(item[key] == value(world) for item in body["items"])
 
 
+CATALOG_CODE = "MATRIX-1"
+
+
+def _with_catalog_item(client: Client, url: str) -> Any:
+    """The catalog is public reference data: one published item to look for."""
+    from creditbank.catalog.models import CatalogItem
+    from creditbank.catalog.tests.factories import make_item
+
+    if not CatalogItem.objects.filter(code=CATALOG_CODE).exists():
+        make_item(code=CATALOG_CODE, name="计算机应用基础")
+    return client.get(url)
+
+
 def _public(status: int = 200) -> list[tuple[str, str, int, str | None]]:
     return [
         (ANONYMOUS, "anon_client", status, None),
@@ -126,6 +139,16 @@ MATRIX: dict[tuple[str, str], Route] = {
         public=True,
     ),
     ("GET", "/api/v1/orgs/{code}"): Route(call=lambda client, world: client.get("/api/v1/orgs/A-PT"), cases=_public()),
+    ("GET", "/api/v1/catalog/items"): Route(
+        call=lambda client, world: _with_catalog_item(client, "/api/v1/catalog/items?q=jsj"),
+        cases=_public(),
+        includes_target=_has("code", lambda world: CATALOG_CODE),
+        public=True,
+    ),
+    ("GET", "/api/v1/catalog/items/{code}"): Route(
+        call=lambda client, world: _with_catalog_item(client, f"/api/v1/catalog/items/{CATALOG_CODE}"),
+        cases=_public(),
+    ),
     ("POST", "/api/v1/auth/token"): Route(
         # Whoever calls, with a valid staff password: the session (or its absence) plays no part.
         call=lambda client, world: post_json(
@@ -374,7 +397,7 @@ def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
     schema = anon_client.get("/api/v1/openapi.json").json()
     # then
     documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
-    assert len(documented) == 16
+    assert len(documented) == 18
     assert documented <= set(MATRIX)
 
 

@@ -18,6 +18,7 @@ from creditbank.api import errors
 from creditbank.api.auth import ANY_USER_AUTH
 from creditbank.api.schemas import ErrorOut
 from creditbank.audit.api import router as audit_router
+from creditbank.catalog.api import router as catalog_router
 from creditbank.orgs.api import router as orgs_router
 from creditbank.reviews.api import router as reviews_router
 
@@ -95,3 +96,4 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/learners", learners_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/audit", audit_router)
+api.add_router("/catalog", catalog_router)

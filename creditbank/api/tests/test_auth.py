@@ -339,7 +339,14 @@ def test_me_for_staff_with_two_memberships(tree, centre_reviewer, centre_reviewe
             {
                 "org": {"code": "B", "name": "安徽师范大学中心", "kind": "centre"},
                 "roles": ["operator"],
-                "actions": ["accounts.import", "accounts.open", "accounts.view", "orgs.view", "reviews.view"],
+                "actions": [
+                    "accounts.import",
+                    "accounts.open",
+                    "accounts.view",
+                    "catalog.propose",
+                    "orgs.view",
+                    "reviews.view",
+                ],
             },
         ],
     }
