@@ -17,6 +17,7 @@ from creditbank.accounts.choices import LearnerStatus, OpeningChannel
 from creditbank.accounts.demo_data import person
 from creditbank.accounts.identity import validate_identity
 from creditbank.accounts.models import Learner, User
+from creditbank.catalog import demo_data as catalog_demo
 from creditbank.orgs import services as org_services
 from creditbank.orgs.models import OrgUnit
 from creditbank.reviews import services as review_services
@@ -237,7 +238,13 @@ def load_demo(*, learners: int = 40) -> list[Login]:
             learner = _demo_learner(index, data, org)
         if index < 2 and learner.user is not None:
             logins.append(Login(role="learner", org=org.code, username=learner.account_no, password=DEMO_PASSWORD))
+    load_demo_catalog()
     return logins
+
+
+def load_demo_catalog() -> int:
+    """The learning-outcome catalog (≥ 300 items, standards, disciplines); idempotent."""
+    return catalog_demo.load_catalog()
 
 
 def _demo_learner(index: int, data: dict[str, str], org: OrgUnit) -> Learner:

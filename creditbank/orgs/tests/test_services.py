@@ -119,11 +119,13 @@ def test_staff_creation_checks_scope_and_names(tree, centre_admin):
 def test_demo_is_idempotent(db):
     from creditbank import demo
     from creditbank.accounts.models import Learner
+    from creditbank.catalog.models import CatalogItem
 
     first = demo.load_demo(learners=12)
-    counts = (OrgUnit.objects.count(), Learner.objects.count())
+    counts = (OrgUnit.objects.count(), Learner.objects.count(), CatalogItem.objects.count())
     second = demo.load_demo(learners=12)
-    assert (OrgUnit.objects.count(), Learner.objects.count()) == counts
+    assert (OrgUnit.objects.count(), Learner.objects.count(), CatalogItem.objects.count()) == counts
+    assert counts[2] >= 300
     assert first == second
     centres = OrgUnit.objects.filter(kind="centre")
     assert centres.count() >= 10
