@@ -24,12 +24,12 @@ def published_items() -> QuerySet[CatalogItem]:
 def search_items(
     *, query: str = "", type_code: str = "", level: int | None = None, issuer: str = ""
 ) -> QuerySet[CatalogItem]:
-    """``query`` matches the start of the code, part of the name, or part of the pinyin initials
+    """``query`` matches the start of the code (codes are stored in capitals), part of the name, or part of the pinyin initials
     (``jsjyy`` finds 计算机应用技术)."""
     queryset = published_items()
     query = query.strip()
     if query:
-        condition = Q(code__istartswith=query) | Q(name__contains=query)
+        condition = Q(code__startswith=query.upper()) | Q(name__contains=query)
         lowered = query.lower()
         if _INITIALS.match(lowered):
             condition |= Q(name_initials__contains=lowered)

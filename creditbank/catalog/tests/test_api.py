@@ -33,6 +33,7 @@ def test_search_by_pinyin_initials_code_and_name(anon_client, catalog):
     assert _codes(anon_client.get("/api/v1/catalog/items?q=5303")) == ["530302-01"]
     assert _codes(anon_client.get("/api/v1/catalog/items?q=前端")) == ["X-WEB-1"]
     assert _codes(anon_client.get("/api/v1/catalog/items?q=qdkf")) == ["X-WEB-1"]
+    assert _codes(anon_client.get("/api/v1/catalog/items?q=x-web")) == ["X-WEB-1"]
     assert _codes(anon_client.get("/api/v1/catalog/items?q=zzz")) == []
 
 
