@@ -585,5 +585,5 @@ def _export_lines(learners: Any) -> Iterator[str]:
 def _csv_line(values: Iterable[Any]) -> str:
     buffer = io.StringIO()
     # Cells that a spreadsheet would run as formulas are written as text (CSV injection).
-    csv.writer(buffer).writerow("'" + value if value[:1] in "=+-@" else value for value in map(str, values))
+    csv.writer(buffer).writerow("'" + value if value and value[0] in "=+-@" else value for value in map(str, values))
     return buffer.getvalue()

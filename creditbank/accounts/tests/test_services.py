@@ -408,3 +408,8 @@ def test_freezing_ends_sessions_and_tokens(tree, centre_admin, client):
     # and unfreezing gives the login back
     services.set_learner_status(learner, actor=centre_admin, status="active")
     assert services.user_for_token(secret) == learner.user
+
+
+def test_export_lines_leave_empty_cells_empty_and_quote_formulas():
+    line = services._csv_line(["", "=1+1", "张三"])
+    assert line == ",'=1+1,张三\r\n"
