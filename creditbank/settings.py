@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "creditbank.reviews",
     "creditbank.imports",
     "creditbank.catalog",
+    "creditbank.archive",
     "creditbank.portal",
     "creditbank.console",
     "creditbank.api",

@@ -42,7 +42,9 @@ class ScopedQuerySet(models.QuerySet[_M]):
     """Base for every queryset of rows owned by an org node.
 
     ``scope_path`` names the field that holds the owning org's materialized path;
-    ``view_action`` is the action used when the caller does not name one.
+    ``view_action`` is the action used when the caller does not name one. A model reached from
+    more than one org (an outcome: the learner's home and the depositing org) overrides
+    ``scope_condition``.
     """
 
     scope_path: ClassVar[str] = "org_path"
@@ -54,4 +56,8 @@ class ScopedQuerySet(models.QuerySet[_M]):
         paths = user.scope_paths(action or self.view_action)
         if not paths:
             return self.none()
-        return self.filter(scope_q(self.scope_path, paths))
+        return self.filter(self.scope_condition(paths))
+
+    def scope_condition(self, paths: tuple[str, ...]) -> Q:
+        """The filter for rows inside the subtrees of ``paths`` (never empty)."""
+        return scope_q(self.scope_path, paths)

@@ -27,6 +27,8 @@ ACTIONS: dict[str, Any] = {
     "audit.view": _("Browse the operation and login logs"),
     "catalog.propose": _("Propose learning-outcome catalog items"),
     "catalog.publish": _("Publish and retire catalog items (management centre)"),
+    "archive.view": _("View learners' stored outcomes"),
+    "archive.import": _("Deposit outcomes in bulk"),
 }
 
 DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -46,15 +48,34 @@ DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
             "audit.view",
             "catalog.propose",
             "catalog.publish",
+            "archive.view",
+            "archive.import",
         ),
     ),
     "reviewer": (
         _("Reviewer"),
-        ("orgs.view", "accounts.view", "accounts.unmask", "reviews.view", "reviews.accept", "reviews.first_review"),
+        (
+            "orgs.view",
+            "accounts.view",
+            "accounts.unmask",
+            "reviews.view",
+            "reviews.accept",
+            "reviews.first_review",
+            "archive.view",
+        ),
     ),
     "operator": (
         _("Operator"),
-        ("orgs.view", "accounts.view", "accounts.open", "accounts.import", "reviews.view", "catalog.propose"),
+        (
+            "orgs.view",
+            "accounts.view",
+            "accounts.open",
+            "accounts.import",
+            "reviews.view",
+            "catalog.propose",
+            "archive.view",
+            "archive.import",
+        ),
     ),
     "auditor": (_("Auditor"), ("orgs.view", "audit.view")),
 }

@@ -330,6 +330,7 @@ def test_me_for_staff_with_two_memberships(tree, centre_reviewer, centre_reviewe
                 "actions": [
                     "accounts.unmask",
                     "accounts.view",
+                    "archive.view",
                     "orgs.view",
                     "reviews.accept",
                     "reviews.first_review",
@@ -343,6 +344,8 @@ def test_me_for_staff_with_two_memberships(tree, centre_reviewer, centre_reviewe
                     "accounts.import",
                     "accounts.open",
                     "accounts.view",
+                    "archive.import",
+                    "archive.view",
                     "catalog.propose",
                     "orgs.view",
                     "reviews.view",

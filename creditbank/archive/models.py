@@ -1,0 +1,130 @@
+"""The archive (个人终身学习档案): every learning outcome stored for a learner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from creditbank.archive.choices import OutcomeSource, OutcomeStatus
+from creditbank.archive.querysets import OutcomeQuerySet
+from creditbank.core.models import TimeStampedModel
+
+NATURAL_KEY_LENGTH = 100  # item code (32) + "|c:" + certificate number (64)
+
+
+def natural_key(item_code: str, *, certificate_no: str = "", achieved_on: dt.date | None = None) -> str:
+    """What makes two rows the same outcome of one learner: the item and the certificate number,
+    or the item and the date when there is no certificate number (issue 4). The item *code*, not
+    the version, so that a new version of an item does not let the same outcome in twice."""
+    if certificate_no:
+        return f"{item_code}|c:{certificate_no.upper()}"
+    if achieved_on is None:
+        raise ValueError("an outcome without a certificate number needs its date")
+    return f"{item_code}|d:{achieved_on.isoformat()}"
+
+
+class Outcome(TimeStampedModel):
+    """One stored learning outcome (学习成果) of one learner, under the catalog item version it was
+    stored against. The table that reaches ten million rows: every index on it is paid for by
+    every bulk deposit, so each one below says which query needs it (docs/performance.md).
+
+    ``learner_id`` is the distribution key (Citus, docs/deploy.md): both unique indexes start with it.
+
+    .. pii: no identifiers are stored here, but the row is part of a person's education record
+       (PIPL): it is served only to the learner and to staff in scope; ``note`` is the learner's
+       free text.
+    """
+
+    # No index of its own: the (learner, natural key) unique index starts with it and serves the
+    # archive, the duplicate check and the foreign key.
+    learner = models.ForeignKey(
+        "accounts.Learner",
+        verbose_name=_("learner"),
+        on_delete=models.PROTECT,
+        related_name="outcomes",
+        db_index=False,
+    )
+    # No index: items are versioned and retired, never deleted, so nothing looks outcomes up by
+    # item version yet; counts per item (dashboards) will add one when they exist.
+    item = models.ForeignKey(
+        "catalog.CatalogItem",
+        verbose_name=_("catalog item"),
+        on_delete=models.PROTECT,
+        related_name="outcomes",
+        db_index=False,
+    )
+    # Denormalised from the item: the natural key must survive new versions of the item.
+    item_code = models.CharField(_("item code"), max_length=32)
+    # The depositing (owning) organisation. No index: organisations are never deleted, and the
+    # scope filter reaches rows through the learner or by primary key (querysets.py).
+    org = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("depositing organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    org_path = models.CharField(_("org path"), max_length=255, editable=False)
+    source = models.CharField(_("source"), max_length=24, choices=OutcomeSource.choices)
+    status = models.CharField(_("status"), max_length=16, choices=OutcomeStatus.choices, default=OutcomeStatus.STORED)
+    # Numbers (86, 92.5) or grade words (优秀, 良好, 合格, A); blank when the outcome has no score.
+    score = models.CharField(_("score"), max_length=16, blank=True)
+    achieved_on = models.DateField(_("date achieved"))
+    certificate_no = models.CharField(_("certificate number"), max_length=64, blank=True)
+    hours = models.PositiveIntegerField(_("learning hours"), null=True, blank=True)
+    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=1, default=Decimal("0"))
+    natural_key = models.CharField(_("natural key"), max_length=NATURAL_KEY_LENGTH, editable=False)
+    # The console import that stored it (none for the command line). No index: jobs are never
+    # deleted, and "the outcomes of this job" is not a query anything runs.
+    import_job = models.ForeignKey(
+        "imports.ImportJob",
+        verbose_name=_("import job"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # An institution's idempotency key for a pushed record (null for everything else).
+    external_id = models.CharField(_("external ID"), max_length=64, null=True, blank=True)
+    certified_at = models.DateTimeField(_("certified at"), null=True, blank=True)
+    certified_by_org = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("certified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    note = models.TextField(_("description"), blank=True)
+
+    objects = OutcomeQuerySet.as_manager()
+
+    pii_fields: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = _("learning outcome")
+        verbose_name_plural = _("learning outcomes")
+        ordering = ["-achieved_on", "-id"]
+        constraints = [
+            # The duplicate rule, and the only index besides the primary key on the bulk path:
+            # it also serves the archive (learner_id = ?) and the learner foreign key.
+            models.UniqueConstraint(fields=["learner", "natural_key"], name="archive_outcome_natural_key_unique"),
+            # Idempotency of institution pushes. Partial, so that bulk and self deposits (null)
+            # neither pay for it nor appear in it; it starts with learner_id because Citus can
+            # only enforce a unique index that contains the distribution column, and a pushed
+            # record always names its learner, so a retried record is found exactly.
+            models.UniqueConstraint(
+                fields=["learner", "org", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="archive_outcome_external_id_unique",
+            ),
+            models.CheckConstraint(condition=models.Q(credits__gte=0), name="archive_outcome_credits_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_code} {self.achieved_on:%Y-%m-%d}"
