@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("creditbank.orgs.urls")),
     path("", include("creditbank.reviews.urls")),
     path("", include("creditbank.imports.urls")),
+    path("", include("creditbank.catalog.console_urls")),
     path("", include("creditbank.audit.urls")),
 ]

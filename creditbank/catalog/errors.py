@@ -20,3 +20,7 @@ class CatalogErrorCode(StrEnum):
     ALREADY_PUBLISHED = "catalog_item_already_published"
     CANNOT_PROPOSE = "role_cannot_catalog_propose"
     CANNOT_PUBLISH = "role_cannot_catalog_publish"
+    NOT_YOUR_DRAFT = "catalog_not_your_draft"
+    ATTACHMENT_TYPE = "catalog_attachment_type"
+    ATTACHMENT_TOO_LARGE = "catalog_attachment_too_large"
+    STANDARD_NUMBER_TAKEN = "catalog_standard_number_taken"

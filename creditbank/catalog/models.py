@@ -3,7 +3,9 @@ learning-outcome framework, disciplines, standards, and the versioned catalog it
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import models
@@ -95,7 +97,6 @@ class Standard(TimeStampedModel):
     issuing_org = models.CharField(_("issuing organisation"), max_length=128)
     scope = models.CharField(_("scope"), max_length=255, blank=True)
     body = models.TextField(_("body"), blank=True)
-    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     effective_on = models.DateField(_("effective date"), null=True, blank=True)
 
     pii_fields: tuple[str, ...] = ()
@@ -107,6 +108,34 @@ class Standard(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+def _attachment_path(instance: StandardAttachment, filename: str) -> str:
+    # A random name under the private media root: the file is served only through a view.
+    return f"standards/{instance.standard_id}/{secrets.token_hex(8)}{Path(filename).suffix.lower()[:10]}"
+
+
+class StandardAttachment(TimeStampedModel):
+    """A file published with a standard (the signed PDF, a mapping table). Stored outside the
+    web root; anyone may download the attachments of a standard, as the standard is public."""
+
+    standard = models.ForeignKey(
+        Standard, verbose_name=_("standard"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+
+    pii_fields: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = _("standard attachment")
+        verbose_name_plural = _("standard attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class CatalogItem(TimeStampedModel):
@@ -141,6 +170,18 @@ class CatalogItem(TimeStampedModel):
     )
     status = models.CharField(_("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
     is_current = models.BooleanField(_("current version"), default=True)
+    # The centre that proposed the item (None: the management centre or an import). Only that
+    # centre's subtree may edit the draft; the management centre may edit any.
+    proposed_by = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    proposed_path = models.CharField(_("proposer path"), max_length=255, blank=True, editable=False)
 
     pii_fields: tuple[str, ...] = ()
 

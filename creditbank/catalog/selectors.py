@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from creditbank.catalog.choices import ItemStatus
 from creditbank.catalog.errors import CatalogErrorCode
-from creditbank.catalog.models import CatalogItem
+from creditbank.catalog.models import CatalogItem, Standard
 from creditbank.core.errors import NotFound
+from creditbank.core.querysets import scope_q
+from creditbank.orgs import permissions
 
 _INITIALS = re.compile(r"^[0-9a-z]+$")
 
@@ -26,7 +29,12 @@ def search_items(
 ) -> QuerySet[CatalogItem]:
     """``query`` matches the start of the code (codes are stored in capitals), part of the name, or part of the pinyin initials
     (``jsjyy`` finds 计算机应用技术)."""
-    queryset = published_items()
+    return _filtered(published_items(), query=query, type_code=type_code, level=level, issuer=issuer).order_by("code")
+
+
+def _filtered(
+    queryset: QuerySet[CatalogItem], *, query: str, type_code: str, level: int | None, issuer: str
+) -> QuerySet[CatalogItem]:
     query = query.strip()
     if query:
         condition = Q(code__startswith=query.upper()) | Q(name__contains=query)
@@ -40,7 +48,7 @@ def search_items(
         queryset = queryset.filter(level__number=level)
     if issuer:
         queryset = queryset.filter(issuer__code=issuer.strip().upper())
-    return queryset.order_by("code")
+    return queryset
 
 
 def get_published_item(code: str) -> CatalogItem:
@@ -48,3 +56,81 @@ def get_published_item(code: str) -> CatalogItem:
     if item is None:
         raise NotFound(code=CatalogErrorCode.NOT_FOUND)
     return item
+
+
+# --- the console ---------------------------------------------------------------------------
+
+
+def visible_drafts_q(user: Any) -> Q:
+    """Published and retired items are reference data anyone in the console may read; a draft
+    only its proposing centre's subtree and the management centre."""
+    from creditbank.catalog.services import may_publish
+
+    public = ~Q(status=ItemStatus.DRAFT)
+    if may_publish(user):
+        return Q()
+    paths = permissions.scope_paths(user, "catalog.propose")
+    if not paths:
+        return public
+    return public | (Q(status=ItemStatus.DRAFT) & scope_q("proposed_path", paths))
+
+
+def list_console_items(
+    user: Any,
+    *,
+    query: str = "",
+    type_code: str = "",
+    level: int | None = None,
+    issuer: str = "",
+    status: str = "",
+) -> QuerySet[CatalogItem]:
+    """The current version of every item the user may see, any status, searchable like the public list."""
+    queryset = CatalogItem.objects.filter(is_current=True).filter(visible_drafts_q(user))
+    queryset = _filtered(queryset, query=query, type_code=type_code, level=level, issuer=issuer)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("outcome_type", "issuer", "level", "standard").order_by("code")
+
+
+def access_item(user: Any, code: str) -> CatalogItem:
+    """The current version of ``code`` if the user may see it; 404 otherwise (a draft of another
+    centre looks missing)."""
+    item = (
+        CatalogItem.objects.filter(is_current=True, code=code.strip().upper())
+        .filter(visible_drafts_q(user))
+        .select_related("outcome_type", "issuer", "level", "standard", "discipline", "proposed_by")
+        .first()
+    )
+    if item is None:
+        raise NotFound(code=CatalogErrorCode.NOT_FOUND)
+    return item
+
+
+def item_versions(code: str) -> QuerySet[CatalogItem]:
+    return CatalogItem.objects.filter(code=code).select_related("outcome_type", "issuer", "level").order_by("-version")
+
+
+def list_standards(*, query: str = "", kind: str = "") -> QuerySet[Standard]:
+    queryset = Standard.objects.annotate(item_count=Count("items", filter=Q(items__is_current=True)))
+    query = query.strip()
+    if query:
+        queryset = queryset.filter(Q(number__icontains=query) | Q(title__contains=query))
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("number")
+
+
+def get_standard(pk: int) -> Standard:
+    standard = Standard.objects.filter(pk=pk).first()
+    if standard is None:
+        raise NotFound()
+    return standard
+
+
+def governed_items(standard: Standard) -> QuerySet[CatalogItem]:
+    """The current versions of the items this standard governs."""
+    return (
+        CatalogItem.objects.filter(standard=standard, is_current=True)
+        .select_related("outcome_type", "issuer")
+        .order_by("code")
+    )

@@ -23,6 +23,7 @@ from creditbank.catalog.rules import rule_credits
 from creditbank.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from creditbank.orgs import permissions
 from creditbank.orgs import selectors as org_selectors
+from creditbank.orgs.models import OrgUnit
 
 ITEM_FIELDS = (
     "code",
@@ -261,14 +262,30 @@ def may_publish(actor: Any) -> bool:
     return bool(path) and permissions.can(actor, "catalog.publish", path)
 
 
-def _require_publish(actor: Any) -> None:
+def require_publish(actor: Any) -> None:
     if not may_publish(actor):
         raise Forbidden(code=CatalogErrorCode.CANNOT_PUBLISH)
 
 
-def _require_propose(actor: Any) -> None:
+def require_propose(actor: Any) -> None:
     if actor is not None and not permissions.can(actor, "catalog.propose"):
         raise Forbidden(code=CatalogErrorCode.CANNOT_PROPOSE)
+
+
+def may_edit_draft(actor: Any, item: CatalogItem) -> bool:
+    """A draft belongs to the centre that proposed it: its subtree (with ``catalog.propose``) and
+    the management centre may edit it; drafts of the management centre or an import, only the latter."""
+    if may_publish(actor):
+        return True
+    return bool(item.proposed_path) and permissions.can(actor, "catalog.propose", item.proposed_path)
+
+
+def _proposer(actor: Any) -> Any:
+    """The org a proposal is made for: the highest node where the actor may propose."""
+    if actor is None or may_publish(actor):
+        return None
+    paths = permissions.scope_paths(actor, "catalog.propose")
+    return OrgUnit.objects.filter(path=min(paths, key=len)).first() if paths else None
 
 
 def ensure_issuer(resolved: Resolved, *, actor: Any, lookups: Lookups | None = None) -> Resolved:
@@ -307,9 +324,9 @@ def content_of(item: CatalogItem) -> tuple[Any, ...]:
 def create_item(data: ItemData, *, actor: Any, publish: bool, lookups: Lookups | None = None) -> CatalogItem:
     """A new item, version 1: a draft (``catalog.propose``) or published at once (``catalog.publish``)."""
     if publish:
-        _require_publish(actor)
+        require_publish(actor)
     else:
-        _require_propose(actor)
+        require_propose(actor)
     resolved = resolve(data, lookups)
     if CatalogItem.objects.filter(code=resolved.code).exists():
         raise Conflict(
@@ -318,11 +335,14 @@ def create_item(data: ItemData, *, actor: Any, publish: bool, lookups: Lookups |
             details=[_error("code", CatalogErrorCode.DUPLICATE_CODE, _("This code is taken."))],
         )
     resolved = ensure_issuer(resolved, actor=actor, lookups=lookups)
+    proposer = _proposer(actor)
     item = CatalogItem.objects.create(
         code=resolved.code,
         version=1,
         status=ItemStatus.PUBLISHED if publish else ItemStatus.DRAFT,
         is_current=True,
+        proposed_by=proposer,
+        proposed_path=proposer.path if proposer is not None else "",
         **_row_values(resolved),
     )
     audit.record(actor=actor, action="catalog.create", obj=item, after=audit.snapshot(item, ITEM_FIELDS))
@@ -351,9 +371,11 @@ def update_item(
     file does not carry them)."""
     item = _current(item)
     if item.status == ItemStatus.PUBLISHED:
-        _require_publish(actor)
+        require_publish(actor)
     else:
-        _require_propose(actor)
+        require_propose(actor)
+        if actor is not None and not may_edit_draft(actor, item):
+            raise Forbidden(code=CatalogErrorCode.NOT_YOUR_DRAFT)
     resolved = resolve(replace(data, code=item.code), lookups)
     resolved = ensure_issuer(resolved, actor=actor, lookups=lookups)
     values = _row_values(resolved)
@@ -373,7 +395,13 @@ def update_item(
         return item
     CatalogItem.objects.filter(pk=item.pk).update(is_current=False)
     new = CatalogItem.objects.create(
-        code=item.code, version=item.version + 1, status=ItemStatus.PUBLISHED, is_current=True, **values
+        code=item.code,
+        version=item.version + 1,
+        status=ItemStatus.PUBLISHED,
+        is_current=True,
+        proposed_by_id=item.proposed_by_id,
+        proposed_path=item.proposed_path,
+        **values,
     )
     audit.record(
         actor=actor, action="catalog.new_version", obj=new, before=before, after=audit.snapshot(new, ITEM_FIELDS)
@@ -383,7 +411,7 @@ def update_item(
 
 @transaction.atomic
 def publish_item(item: CatalogItem, *, actor: Any) -> CatalogItem:
-    _require_publish(actor)
+    require_publish(actor)
     item = _current(item)
     if item.status != ItemStatus.DRAFT:
         raise Conflict(_("This item is already published."), code=CatalogErrorCode.ALREADY_PUBLISHED)
@@ -397,7 +425,7 @@ def publish_item(item: CatalogItem, *, actor: Any) -> CatalogItem:
 @transaction.atomic
 def retire_item(item: CatalogItem, *, actor: Any) -> CatalogItem:
     """No new outcome may use a retired item; outcomes already stored under it keep it."""
-    _require_publish(actor)
+    require_publish(actor)
     item = _current(item)
     before = audit.snapshot(item, ("status",))
     item.status = ItemStatus.RETIRED

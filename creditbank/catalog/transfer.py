@@ -125,11 +125,12 @@ def _import_row(
     outcome: ImportOutcome,
     *,
     draft: bool,
+    actor: Any,
 ) -> None:
     resolved = services.resolve(data, lookups)
     existing = current.get(resolved.code)
     if existing is None:
-        item = services.create_item(data, actor=None, publish=not draft, lookups=lookups)
+        item = services.create_item(data, actor=actor, publish=not draft, lookups=lookups)
         current[item.code] = item
         outcome.imported += 1
         return
@@ -148,9 +149,9 @@ def _import_row(
     if resolved.issuer is not None and resolved.content() == services.content_of(existing):
         outcome.duplicates += 1
         return
-    item = services.update_item(existing, data, actor=None, lookups=lookups, carry_over=True)
+    item = services.update_item(existing, data, actor=actor, lookups=lookups, carry_over=True)
     if item.status == ItemStatus.DRAFT and not draft:
-        item = services.publish_item(item, actor=None)
+        item = services.publish_item(item, actor=actor)
     current[item.code] = item
     outcome.updated += 1
 
@@ -163,10 +164,17 @@ def run_catalog_import(
     strict: bool = False,
     dry_run: bool = False,
     on_row_error: Callable[[RowError], None] | None = None,
+    actor: Any = None,
 ) -> ImportOutcome:
-    """Import a catalog file from the command line (a system operator). ``FileRefused`` for a file
-    that cannot be read as a whole; with ``dry_run`` or ``strict`` and a bad row nothing is stored."""
+    """Import a catalog file. ``actor`` None is the command line (a system operator); a console
+    user needs the management centre's ``catalog.publish`` to publish, ``catalog.propose`` for
+    drafts. ``FileRefused`` for a file that cannot be read as a whole; with ``dry_run`` or
+    ``strict`` and a bad row nothing is stored."""
     started = time.perf_counter()
+    if actor is not None and draft:
+        services.require_propose(actor)
+    elif actor is not None:
+        services.require_publish(actor)
     name = filename or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "")) or ""
     outcome = ImportOutcome(dry_run=dry_run, strict=strict)
     with open_table(source, filename=name, columns=CATALOG_COLUMNS) as table:
@@ -178,7 +186,7 @@ def run_catalog_import(
                     outcome.rows += 1
                     try:
                         with transaction.atomic():
-                            _import_row(_data(table, row), current, lookups, outcome, draft=draft)
+                            _import_row(_data(table, row), current, lookups, outcome, draft=draft, actor=actor)
                     except ApplicationError as error:
                         details = error.details or [{"field": "", "code": error.code, "message": error.message}]
                         row_error = RowError(line=row.line, errors=tuple(details))
@@ -191,7 +199,7 @@ def run_catalog_import(
                 if dry_run or (strict and outcome.errors):
                     raise _Rollback
                 audit.record(
-                    actor=None,
+                    actor=actor,
                     action=AUDIT_ACTION,
                     object_type="catalog.import",
                     object_repr=Path(name).name[:200],

@@ -36,6 +36,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(_("Open an account"), "learners:learner-open", "accounts.open"),
     Section(_("Bulk import"), "imports:job-list", "accounts.import", fallback_path="/console/imports/"),
     Section(_("Review queue"), "reviews:queue", "reviews.view"),
+    Section(_("Outcome catalog"), "catalog:item-list", "catalog.propose"),
+    Section(_("Standards"), "catalog:standard-list", "catalog.propose"),
     Section(_("Operation log"), "audit:entry-list", "audit.view"),
     Section(_("Login log"), "audit:login-list", "audit.view"),
 )

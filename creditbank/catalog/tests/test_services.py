@@ -90,10 +90,29 @@ def test_editing_a_published_item_makes_a_new_version_and_keeps_the_old(tree, ro
 
 
 def test_editing_a_draft_changes_it_in_place(tree, centre_admin):
-    draft = make_item(publish=False, code="E-1")
+    draft = services.create_item(item_data(code="E-1"), actor=centre_admin, publish=False)
     edited = services.update_item(draft, item_data(name="数据库原理"), actor=centre_admin)
     assert (edited.pk, edited.version, edited.name, edited.name_initials) == (draft.pk, 1, "数据库原理", "sjkyl")
     assert CatalogItem.objects.filter(code="E-1").count() == 1
+
+
+def test_a_draft_belongs_to_the_centre_that_proposed_it(tree, centre_admin, centre_operator, other_admin, root_admin):
+    # given a draft proposed by centre A, and one made by the management centre
+    draft = services.create_item(item_data(code="OWN-1"), actor=centre_operator, publish=False)
+    assert (draft.proposed_by, draft.proposed_path) == (tree.a, tree.a.path)
+    root_draft = make_item(publish=False, code="ROOT-1")
+    before = _state()
+    # when another centre, or centre A on the management centre's draft, edits: refused, nothing changes
+    with pytest.raises(Forbidden) as refused:
+        services.update_item(draft, item_data(name="改名"), actor=other_admin)
+    assert refused.value.code == "catalog_not_your_draft"
+    with pytest.raises(Forbidden):
+        services.update_item(root_draft, item_data(name="改名"), actor=centre_admin)
+    assert _state() == before
+    # then centre A's administrator and the management centre may edit centre A's draft
+    services.update_item(draft, item_data(name="甲中心改"), actor=centre_admin)
+    edited = services.update_item(draft, item_data(name="管理中心改"), actor=root_admin)
+    assert edited.name == "管理中心改"
 
 
 def test_a_duplicate_code_is_refused_and_nothing_changes(tree):
