@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.catalog.choices import IssuerKind, ItemStatus, StandardKind
+from creditbank.catalog.grams import index_text
 from creditbank.catalog.pinyin import initials
 from creditbank.core.models import TimeStampedModel
 
@@ -146,6 +147,8 @@ class CatalogItem(TimeStampedModel):
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=200)
     name_initials = models.CharField(_("name initials"), max_length=200, blank=True, editable=False)
+    # Grams of the name and initials for the PostgreSQL search index (``catalog.grams``).
+    search_grams = models.TextField(_("search grams"), blank=True, editable=False)
     outcome_type = models.ForeignKey(
         OutcomeType, verbose_name=_("outcome type"), on_delete=models.PROTECT, related_name="items"
     )
@@ -198,7 +201,8 @@ class CatalogItem(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["is_current", "status", "code"], name="catalog_item_current_status"),
-            models.Index(fields=["name_initials"], name="catalog_item_initials"),
+            # Code prefix search (``LIKE 'X%'``) on PostgreSQL, whatever the database collation.
+            models.Index(fields=["code"], name="catalog_item_code_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["outcome_type", "is_current"], name="catalog_item_type_current"),
         ]
 
@@ -207,4 +211,8 @@ class CatalogItem(TimeStampedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_initials = initials(self.name)
+        self.search_grams = index_text(self.name, self.name_initials)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name_initials" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_grams"}
         super().save(*args, **kwargs)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from creditbank.catalog.choices import ItemStatus
 from creditbank.catalog.errors import CatalogErrorCode
+from creditbank.catalog.grams import GramsMatch, grams
 from creditbank.catalog.models import CatalogItem, Standard
 from creditbank.core.errors import NotFound
 from creditbank.core.querysets import scope_q
@@ -37,11 +39,7 @@ def _filtered(
 ) -> QuerySet[CatalogItem]:
     query = query.strip()
     if query:
-        condition = Q(code__startswith=query.upper()) | Q(name__contains=query)
-        lowered = query.lower()
-        if _INITIALS.match(lowered):
-            condition |= Q(name_initials__contains=lowered)
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(_search_condition(query))
     if type_code:
         queryset = queryset.filter(outcome_type__code=type_code)
     if level is not None:
@@ -49,6 +47,25 @@ def _filtered(
     if issuer:
         queryset = queryset.filter(issuer__code=issuer.strip().upper())
     return queryset
+
+
+def _search_condition(query: str) -> Q:
+    """Code prefix, or name fragment, or pinyin initials. On PostgreSQL the gram index narrows
+    the name and initials matches to a few rows first (``catalog.grams``); ``LIKE`` is exact."""
+    lowered = query.lower()
+    initials = bool(_INITIALS.match(lowered))
+    if connection.vendor != "postgresql":
+        condition = Q(code__startswith=query.upper()) | Q(name__contains=query)
+        return condition | Q(name_initials__contains=lowered) if initials else condition
+    condition = Q(code__startswith=query.upper())
+    name_grams = grams(query, "n")
+    if name_grams:
+        condition |= Q(GramsMatch(name_grams)) & Q(name__contains=query)
+    else:  # only punctuation ("+"): nothing to index, a plain scan
+        condition |= Q(name__contains=query)
+    if initials:
+        condition |= Q(GramsMatch(grams(lowered, "i"))) & Q(name_initials__contains=lowered)
+    return condition
 
 
 def get_published_item(code: str) -> CatalogItem:
