@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportKind(models.TextChoices):
     LEARNERS = "learners", _("Learners")
+    OUTCOMES = "outcomes", _("Learning outcomes")
 
 
 class ImportStatus(models.TextChoices):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from creditbank.imports.readers import Column
 
 # Columns that hold long digit strings: formatted as text so that Excel keeps every digit.
-TEXT_COLUMNS = frozenset({"id_number", "phone", "region"})
+TEXT_COLUMNS = frozenset({"id_number", "phone", "region", "certificate_no", "item_code"})
 
 
 def _workbook() -> Any:
@@ -82,13 +82,15 @@ class ErrorReport:
         return buffer.getvalue()
 
 
-def template_workbook(columns: Sequence[Column], example: Sequence[str], instructions: Sequence[str]) -> bytes:
+def template_workbook(
+    columns: Sequence[Column], example: Sequence[str], instructions: Sequence[str], *, title: str | None = None
+) -> bytes:
     """The header row, one example row with digits kept as text, and a sheet of instructions."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     workbook = _workbook()
-    sheet = workbook.create_sheet(_("Learners"))
+    sheet = workbook.create_sheet(title or _("Learners"))
     for position, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = 24 if column.key in TEXT_COLUMNS else 14
     sheet.append(_header_cells(sheet, [column.label for column in columns]))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import operator
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,11 +73,13 @@ class RowError:
     line: int
     cells: tuple[str, ...]
     errors: tuple[dict[str, str], ...]
+    labels: Mapping[str, str] = field(default_factory=lambda: _LABELS)  # field key -> column header
 
     @property
     def reasons(self) -> list[str]:
+        labels = self.labels
         return [
-            f"{_LABELS[item['field']]}：{item['message']}" if item.get("field") in _LABELS else item["message"]
+            f"{labels[item['field']]}：{item['message']}" if item.get("field") in labels else item["message"]
             for item in self.errors
         ]
 
@@ -154,7 +156,7 @@ class _RowChecker:
         else:
             if identity.region_code and identity.region_code not in self.regions:
                 errors = [
-                    _error(
+                    row_error(
                         "region",
                         ImportErrorCode.REGION_UNKNOWN,
                         _("Unknown region code {code}.").format(code=identity.region_code),
@@ -172,7 +174,7 @@ class _RowChecker:
         if id_position in lossy:
             replaced = [item for item in replaced if item.get("field") != "id_number"]
             replaced.append(
-                _error(
+                row_error(
                     "id_number",
                     ImportErrorCode.ID_NUMBER_LOST_DIGITS,
                     _(
@@ -183,7 +185,7 @@ class _RowChecker:
         if phone_position in lossy:
             replaced = [item for item in replaced if item.get("field") != "phone"]
             replaced.append(
-                _error(
+                row_error(
                     "phone",
                     ImportErrorCode.PHONE_LOST_DIGITS,
                     _("The phone number was saved in scientific notation and lost digits; format the column as text."),
@@ -192,11 +194,11 @@ class _RowChecker:
         return replaced or errors
 
 
-def _error(field_name: str, code: str, message: str) -> dict[str, str]:
+def row_error(field_name: str, code: str, message: str) -> dict[str, str]:
     return {"field": field_name, "code": str(code), "message": str(message)}
 
 
-def _batches(rows: Iterator[TableRow], size: int) -> Iterator[list[TableRow]]:
+def batches(rows: Iterator[TableRow], size: int) -> Iterator[list[TableRow]]:
     batch: list[TableRow] = []
     for row in rows:
         batch.append(row)
@@ -288,7 +290,7 @@ def _pipeline(
     phase = "preview" if isinstance(writer, writers.DryRunWriter) else "import"
     storing = True
     try:
-        for batch in _batches(table.rows(), BATCH_ROWS):
+        for batch in batches(table.rows(), BATCH_ROWS):
             checked = [check(row) for row in batch]
             good = [item for item in checked if item.identity is not None]
             found_ids, found_phones = writer.existing(
@@ -315,7 +317,9 @@ def _pipeline(
                             if earlier is not None
                             else _("This mobile number is already used by another learner.")
                         )
-                        _report(outcome, item, [_error("phone", ImportErrorCode.PHONE_IN_USE, message)], on_row_error)
+                        _report(
+                            outcome, item, [row_error("phone", ImportErrorCode.PHONE_IN_USE, message)], on_row_error
+                        )
                         continue
                     seen_phones[phone_hash] = item.line
                 seen_ids.add(id_hash)
@@ -362,11 +366,11 @@ def _report(
     on_row_error: Callable[[RowError], None] | None,
 ) -> None:
     outcome.errors += 1
-    row_error = RowError(line=item.line, cells=tuple(item.row.cells), errors=tuple(errors))
+    failed = RowError(line=item.line, cells=tuple(item.row.cells), errors=tuple(errors))
     if len(outcome.error_sample) < ERROR_SAMPLE_SIZE:
-        outcome.error_sample.append(row_error.as_dict())
+        outcome.error_sample.append(failed.as_dict())
     if on_row_error is not None:
-        on_row_error(row_error)
+        on_row_error(failed)
 
 
 # --- console jobs ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class LearnerWriter:
         found_phones: set[str] = set()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                return _probe(cursor, id_hashes, phone_hashes)
+                return probe_hashes(cursor, id_hashes, phone_hashes)
         for start in range(0, len(id_hashes), _LOOKUP_CHUNK):
             found_ids.update(
                 Learner.objects.filter(id_number_hash__in=id_hashes[start : start + _LOOKUP_CHUNK]).values_list(
@@ -64,7 +64,7 @@ class LearnerWriter:
             )
         return found_ids, found_phones
 
-    def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> None:
+    def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> Any:
         """Store one batch of checked rows, each with the next reserved account number."""
 
     def finish(self) -> None:
@@ -81,7 +81,8 @@ class DryRunWriter(LearnerWriter):
 class OrmWriter(LearnerWriter):
     """``bulk_create`` in batches (SQLite and any other backend); the model field encrypts."""
 
-    def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> None:
+    def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> list[Learner]:
+        """Returns the new learners, with their keys (both databases return them from the insert)."""
         org = self.org
         learners = [
             Learner(
@@ -104,6 +105,7 @@ class OrmWriter(LearnerWriter):
         ]
         Learner.objects.bulk_create(learners, batch_size=500)
         self.written += len(learners)
+        return learners
 
 
 class CopyWriter(LearnerWriter):
@@ -121,7 +123,9 @@ class CopyWriter(LearnerWriter):
         self.statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
         now = timezone.now().isoformat()
         self.prefix = f"{now}\t{now}\t"
-        self.suffix = f"\t{org.pk}\t{_escape(org.path)}\t{LearnerStatus.PENDING.value}\t{OpeningChannel.IMPORT.value}\n"
+        self.suffix = (
+            f"\t{org.pk}\t{copy_escape(org.path)}\t{LearnerStatus.PENDING.value}\t{OpeningChannel.IMPORT.value}\n"
+        )
         self._cursor: Any = None
         self._copy: AbstractContextManager[Any] | None = None
         self._copy_stream: Any = None
@@ -148,7 +152,7 @@ class CopyWriter(LearnerWriter):
 
     def existing(self, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
         if self._probe_cursor is not None:
-            return _probe(self._probe_cursor, id_hashes, phone_hashes)
+            return probe_hashes(self._probe_cursor, id_hashes, phone_hashes)
         self._close_copy()
         return super().existing(id_hashes, phone_hashes)
 
@@ -169,7 +173,7 @@ class CopyWriter(LearnerWriter):
         prefix, suffix = self.prefix, self.suffix
         buffer: list[str] = []
         for row, account_no in zip(rows, account_numbers, strict=True):
-            name = row.name if "\\" not in row.name else _escape(row.name)
+            name = row.name if "\\" not in row.name else copy_escape(row.name)
             buffer.append(
                 f"{prefix}{account_no}\t{name}\t{row.id_type}\t{encrypt(row.id_number)}\t{row.id_number_hash}\t"
                 f"{encrypt(row.phone) if row.phone else ''}\t{row.phone_hash or _NULL}\t"
@@ -214,13 +218,13 @@ CROSS JOIN LATERAL (SELECT id_number_hash, phone_hash FROM {Learner._meta.db_tab
 _NULL = "\\N"
 
 
-def _probe(cursor: Any, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
+def probe_hashes(cursor: Any, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
     """Hex digests need no quoting: an array literal is far cheaper to send than 10,000 parameters.
     One index probe per hash, in key order (LATERAL ... LIMIT 1 keeps the planner from a sequential
     scan when the table's statistics are stale, as they are mid-import)."""
     found_ids: set[str] = set()
     found_phones: set[str] = set()
-    cursor.execute(_EXISTING_SQL, [_hex_array(sorted(id_hashes)), _hex_array(sorted(phone_hashes))])
+    cursor.execute(_EXISTING_SQL, [hex_array(sorted(id_hashes)), hex_array(sorted(phone_hashes))])
     for id_hash, phone_hash in cursor.fetchall():
         found_ids.add(id_hash)
         if phone_hash:
@@ -228,7 +232,7 @@ def _probe(cursor: Any, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -
     return found_ids, found_phones
 
 
-def _hex_array(values: Sequence[str]) -> str:
+def hex_array(values: Sequence[str]) -> str:
     # The values are our own HMAC hex digests (pii.lookup_hash): nothing in them needs quoting.
     return "{" + ",".join(values) + "}"
 
@@ -237,7 +241,7 @@ def _column(field: Any) -> str:
     return str(field.column)
 
 
-def _escape(value: str) -> str:
+def copy_escape(value: str) -> str:
     """COPY text format: backslash, tab, newline and carriage return are escaped."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 

@@ -65,3 +65,31 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[str] = HEADER)
 def write_xlsx(path: Path, rows: Iterable[Sequence[Any]], *, header: Sequence[str] = HEADER) -> Path:
     path.write_bytes(xlsx_bytes(rows, header=header))
     return path
+
+
+OUTCOME_HEADER = ["证件号码", "姓名", "成果编码", "成绩", "取得日期", "证书编号", "学时", "学分"]
+
+
+def outcome_row(
+    learner: Any,
+    item: Any,
+    *,
+    score: str = "86",
+    achieved_on: str = "2024-05-17",
+    certificate_no: str = "",
+    hours: str = "",
+    credits: str = "",
+    name: str | None = None,
+) -> list[str]:
+    """One row of an outcome file for a stored learner and a catalog item."""
+    code = item if isinstance(item, str) else item.code
+    return [
+        learner.id_number,
+        learner.name if name is None else name,
+        code,
+        score,
+        achieved_on,
+        certificate_no,
+        hours,
+        credits,
+    ]
