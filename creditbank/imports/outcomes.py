@@ -16,6 +16,7 @@ yet, and one duplicate probe for the rows of learners whose archive is not empty
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import operator
 import time
 import unicodedata
@@ -63,6 +64,7 @@ _KEYS = tuple(column.key for column in OUTCOME_COLUMNS)
 
 BATCH_ROWS = 5000  # rows per look-up and per COPY chunk; tests lower it to see several batches
 LEARNER_CACHE_SIZE = 300_000  # learners remembered across batches (about 150 bytes each)
+VALUE_CACHE_SIZE = 200_000  # distinct spellings of ID numbers, codes, scores and dates remembered
 ERROR_SAMPLE_SIZE = 200
 AUDIT_ACTION = "imports.outcomes"
 IMPORT_ACTION = "archive.import"
@@ -89,7 +91,7 @@ class _Row:
     errors: list[dict[str, str]] | None
     id_hash: str = ""
     id_number: str = ""
-    name: str = ""
+    name: str = ""  # as written; compared with the account's name through name_key
     code: str = ""
     score: str = ""
     achieved_on: dt.date | None = None
@@ -126,6 +128,10 @@ class _RowChecker:
         self.width = max(present) + 1 if present else 0
         # With the eight outcome columns present and the row long enough, one C call picks them.
         self.pick = operator.itemgetter(*self.positions[:8]) if len(present) == 8 else None
+        self._ids: dict[str, tuple[str, str]] = {}
+        self._codes: dict[str, str] = {}
+        self._scores: dict[str, str] = {}
+        self._dates: dict[str, dt.date] = {}
 
     def cells(self, cells: list[str]) -> tuple[str, ...]:
         if self.pick is not None and len(cells) >= self.width:
@@ -141,16 +147,20 @@ class _RowChecker:
 
     def check(self, row: TableRow) -> _Row:
         id_raw, name_raw, code_raw, score_raw, date_raw, cert_raw, hours_raw, credits_raw = self.cells(row.cells)
-        errors: list[dict[str, str]] | None = None
         checked = _Row(row.line, row, None)
         if "=" in id_raw + name_raw + code_raw + score_raw + date_raw + cert_raw + hours_raw + credits_raw:
-            errors = self._formulas((id_raw, name_raw, code_raw, score_raw, date_raw, cert_raw, hours_raw, credits_raw))
-            if errors:
-                checked.errors = errors
+            formulas = self._formulas(
+                (id_raw, name_raw, code_raw, score_raw, date_raw, cert_raw, hours_raw, credits_raw)
+            )
+            if formulas:
+                checked.errors = formulas
                 return checked
-        # The ID number: as the accounts store it (validators.compact, capitals), then its hash.
-        number = id_raw if len(id_raw) == 18 and id_raw.isascii() and id_raw.isalnum() else validators.compact(id_raw)
-        number = number.upper()
+        errors: list[dict[str, str]] | None = None
+        # Values repeat across a file (a learner's number, dates, grades, codes): each distinct
+        # spelling is checked once. The caches are bounded; a bad value is never cached.
+        identity = self._ids.get(id_raw)
+        if identity is None:
+            identity = self._identify(id_raw)
         if row.lossy and self.positions[0] in row.lossy:
             errors = [
                 _err(
@@ -161,39 +171,46 @@ class _RowChecker:
                     ),
                 )
             ]
-        elif not number:
+        elif not identity[0]:
             errors = [_err("id_number", "id_number_required", _("ID number is required."))]
         else:
-            checked.id_number = number
-            checked.id_hash = pii.lookup_hash(number)
-        name = name_key(name_raw)
-        if not name:
+            checked.id_number, checked.id_hash = identity
+        if not name_raw or name_raw.isspace():
             errors = (errors or []) + [_err("name", "name_required", _("Name is required."))]
-        checked.name = name
-        code = values.normalize_code(code_raw)
+        checked.name = name_raw
+        code = self._codes.get(code_raw)
+        if code is None:
+            code = self._remember(self._codes, code_raw, values.normalize_code(code_raw))
         if not code:
             errors = (errors or []) + [
                 _err("item_code", ImportErrorCode.ITEM_REQUIRED, _("The item code is required."))
             ]
         checked.code = code
-        try:
-            checked.score = values.parse_score(score_raw)
-        except values.CellError as exc:
-            errors = (errors or []) + [_err("score", exc.code, exc.message)]
-        try:
-            checked.achieved_on = values.parse_date(date_raw, today=self.today)
-        except values.CellError as exc:
-            errors = (errors or []) + [_err("achieved_on", exc.code, exc.message)]
-        certificate_no = values.normalize_certificate_no(cert_raw) if cert_raw else ""
-        if len(certificate_no) > 64:
-            errors = (errors or []) + [
-                _err(
-                    "certificate_no",
-                    ImportErrorCode.CERTIFICATE_NO_TOO_LONG,
-                    _("A certificate number has at most 64 characters."),
-                )
-            ]
-        checked.certificate_no = certificate_no
+        score = self._scores.get(score_raw)
+        if score is None:
+            try:
+                score = self._remember(self._scores, score_raw, values.parse_score(score_raw))
+            except values.CellError as exc:
+                errors = (errors or []) + [_err("score", exc.code, exc.message)]
+        checked.score = score or ""
+        day = self._dates.get(date_raw)
+        if day is None:
+            try:
+                day = self._remember(self._dates, date_raw, values.parse_date(date_raw, today=self.today))
+            except values.CellError as exc:
+                errors = (errors or []) + [_err("achieved_on", exc.code, exc.message)]
+        checked.achieved_on = day
+        if cert_raw:
+            certificate_no = values.normalize_certificate_no(cert_raw)
+            if len(certificate_no) > 64:
+                errors = (errors or []) + [
+                    _err(
+                        "certificate_no",
+                        ImportErrorCode.CERTIFICATE_NO_TOO_LONG,
+                        _("A certificate number has at most 64 characters."),
+                    )
+                ]
+            checked.certificate_no = certificate_no
         if hours_raw:
             try:
                 checked.hours = values.parse_hours(hours_raw)
@@ -206,8 +223,23 @@ class _RowChecker:
                 errors = (errors or []) + [_err("credits", exc.code, exc.message)]
         if self.external_ids is not None:
             checked.external_id = self.external_ids.get(row.line)
-        checked.errors = errors or None
+        checked.errors = errors
         return checked
+
+    def _identify(self, id_raw: str) -> tuple[str, str]:
+        """The number as the accounts store it (validators.compact, capitals) and its lookup hash."""
+        number = id_raw if len(id_raw) == 18 and id_raw.isascii() and id_raw.isalnum() else validators.compact(id_raw)
+        number = number.upper()
+        if not number:
+            return "", ""
+        return self._remember(self._ids, id_raw, (number, pii.lookup_hash(number)))
+
+    @staticmethod
+    def _remember(cache: dict[str, Any], raw: str, value: Any) -> Any:
+        if len(cache) >= VALUE_CACHE_SIZE:
+            cache.clear()
+        cache[raw] = value
+        return value
 
     def _formulas(self, cells: Sequence[str]) -> list[dict[str, str]]:
         # A formula is never evaluated: what a CSV holds is the formula's text, not its value.
@@ -250,7 +282,7 @@ class _Deposit:
         self.items: dict[str, ItemRef | None] = {}
         # Every (learner, natural key) of this file so far: repeats are duplicates. About 100 bytes
         # per row; the only part of the import that grows with the file.
-        self.seen: set[str] = set()
+        self.seen: set[tuple[int, str]] = set()
         self.seen_external: set[tuple[int, str]] = set()
         self.new_phones: set[str] = set()
         self.storing = True
@@ -258,6 +290,10 @@ class _Deposit:
     def run(self, rows: Iterable[TableRow], *, job_id: int | None, phase: str, total: int) -> None:
         writer = self.writer
         writer.prepare(create_learners=self.create_learners)
+        # The rows make no reference cycles, but a million small tuples make the cyclic collector
+        # walk an ever larger heap; it runs once at the end instead.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             for batch in batches(iter(rows), BATCH_ROWS):
                 self.batch(batch)
@@ -269,6 +305,9 @@ class _Deposit:
         except BaseException:
             writer.abort()
             raise
+        finally:
+            if collecting:
+                gc.enable()
 
     def batch(self, batch: list[TableRow]) -> None:
         check = self.checker.check
@@ -278,31 +317,40 @@ class _Deposit:
         if self.create_learners:
             self._open_accounts(checked)
         candidates: list[tuple[_Row, LearnerRef, ItemRef, str, dt.date]] = []
-        learners, items, seen = self.learners, self.items, self.seen
+        learners, items = self.learners, self.items
+        closed, published = LearnerStatus.CLOSED, ItemStatus.PUBLISHED
         for item in checked:
-            # Every problem of a row is reported at once: its cells', its learner's, its item's.
             learner = learners.get(item.id_hash) if item.id_hash else None
-            problems = self._learner_problems(item, learner) if item.id_hash else []
             catalog_item = items.get(item.code) if item.code else None
-            if item.code:
-                problems += self._item_problems(item, catalog_item)
-            if item.errors or problems or learner is None or catalog_item is None or item.achieved_on is None:
-                if item.errors and problems:
-                    fields = {error["field"] for error in item.errors}
-                    problems = [problem for problem in problems if problem["field"] not in fields]
-                item.errors = (item.errors or []) + problems
+            day = item.achieved_on
+            if (
+                item.errors is None
+                and learner is not None
+                and catalog_item is not None
+                and day is not None
+                and learner.name == item.name  # the common case first; _problems says the rest
+                and learner.status != closed
+                and catalog_item.status == published
+            ):
+                certificate_no = item.certificate_no  # normalised, capitals: archive.models.natural_key
+                key = f"{catalog_item.code}|c:{certificate_no}" if certificate_no else f"{catalog_item.code}|d:{day}"
+                candidates.append((item, learner, catalog_item, key, day))
                 continue
-            key = natural_key(catalog_item.code, certificate_no=item.certificate_no, achieved_on=item.achieved_on)
-            candidates.append((item, learner, catalog_item, key, item.achieved_on))
+            problems = self._problems(item, learner, catalog_item)
+            if problems or learner is None or catalog_item is None or day is None:
+                item.errors = problems
+                continue
+            key = natural_key(catalog_item.code, certificate_no=item.certificate_no, achieved_on=day)
+            candidates.append((item, learner, catalog_item, key, day))
         probe = [(learner.id, key) for _, learner, _, key, _ in candidates if learner.has_outcomes]
         stored = self.writer.existing_keys(probe) if probe else set()
         external = self._external_ids_stored(candidates)
         valid: list[OutcomeRow] = []
         result = self.result
         done = self.on_row_done
+        seen = self.seen
         position = 0
         for item in checked:
-            result.rows += 1
             if item.errors:
                 self._report(item)
                 if done is not None:
@@ -310,29 +358,33 @@ class _Deposit:
                 continue
             row, learner, item_ref, key, achieved_on = candidates[position]
             position += 1
-            seen_key = f"{learner.id}|{key}"
             pair = (learner.id, key)
-            if seen_key in seen or pair in stored or self._external_repeat(learner.id, row.external_id, external):
+            if (
+                pair in seen
+                or pair in stored
+                or (row.external_id is not None and self._external_repeat(pair[0], row.external_id, external))
+            ):
                 result.duplicates += 1
                 if done is not None:
                     done(row.line, "duplicate", pair)
                 continue
-            seen.add(seen_key)
+            seen.add(pair)
             valid.append(
                 OutcomeRow(
-                    learner_id=learner.id,
-                    item=item_ref,
-                    score=row.score,
-                    achieved_on=achieved_on,
-                    certificate_no=row.certificate_no,
-                    hours=row.hours if row.hours is not None else item_ref.hours,
-                    credits=row.credits if row.credits is not None else item_ref.credits,
-                    natural_key=key,
-                    external_id=row.external_id,
+                    learner.id,
+                    item_ref,
+                    row.score,
+                    achieved_on,
+                    row.certificate_no,
+                    item_ref.hours if row.hours is None else row.hours,
+                    item_ref.credits if row.credits is None else row.credits,
+                    key,
+                    row.external_id,
                 )
             )
             if done is not None:
                 done(row.line, "stored", pair)
+        result.rows += len(checked)
         result.valid += len(valid)
         if self.strict and result.errors:
             self.storing = False  # nothing will be kept: stop writing, go on reporting
@@ -364,12 +416,22 @@ class _Deposit:
         for code in wanted:
             items[code] = found.get(code)
 
+    def _problems(self, row: _Row, learner: LearnerRef | None, item: ItemRef | None) -> list[dict[str, str]]:
+        """Every problem of a row at once: its cells', its learner's and its item's (a field
+        whose cell is already wrong is not blamed twice)."""
+        problems = list(row.errors or [])
+        extra = self._learner_problems(row, learner) if row.id_hash else []
+        if row.code:
+            extra += self._item_problems(row, item)
+        fields = {problem["field"] for problem in problems}
+        return problems + [problem for problem in extra if problem["field"] not in fields]
+
     def _learner_problems(self, row: _Row, learner: LearnerRef | None) -> list[dict[str, str]]:
         if learner is None:
             return [self._not_found(row)]
         if learner.status == LearnerStatus.CLOSED:
             return [_err("id_number", ImportErrorCode.LEARNER_NOT_FOUND, _("The account of this learner is closed."))]
-        if name_key(learner.name) != row.name:
+        if learner.name != row.name and name_key(learner.name) != name_key(row.name):
             return [
                 _err(
                     "name",
@@ -450,7 +512,7 @@ class _Deposit:
             source = item.source
             try:
                 identity = validate_identity(
-                    name=self.checker.cells(source.cells)[1],
+                    name=item.name,
                     id_number=item.id_number,
                     id_type=self.checker.optional_cell(source, "id_type"),
                     phone=self.checker.optional_cell(source, "phone"),
