@@ -148,3 +148,15 @@ def other_admin_client(other_admin: Any) -> Client:
 @pytest.fixture
 def root_auditor_client(root_auditor: Any) -> Client:
     return _client_for(root_auditor)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files (imports, evidence, attachments) go to a temporary media directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }

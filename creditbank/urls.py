@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("creditbank.reviews.urls")),
     path("", include("creditbank.imports.urls")),
     path("", include("creditbank.catalog.console_urls")),
+    path("", include("creditbank.archive.urls")),
     path("", include("creditbank.audit.urls")),
 ]

@@ -96,6 +96,45 @@ def _with_catalog_item(client: Client, url: str) -> Any:
     return client.get(url)
 
 
+def _my_outcome(world: World) -> Any:
+    """Made once per test, by the ``state`` snapshot before the call (so its audit rows come first)."""
+    from creditbank.archive.tests.factories import make_outcome
+
+    if not hasattr(world, "outcome"):
+        world.outcome = make_outcome(learner=world.learner)  # type: ignore[attr-defined]
+    return world.outcome  # type: ignore[attr-defined]
+
+
+def _post_deposit(client: Client) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    evidence = SimpleUploadedFile("cert.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    return client.post(
+        "/api/v1/me/deposits", {"item_code": CATALOG_CODE, "achieved_on": "2024-05-17", "evidence": evidence}
+    )
+
+
+def _deposit_state(world: World) -> Any:
+    from creditbank.archive.models import Deposit, Evidence
+    from creditbank.catalog.models import CatalogItem
+    from creditbank.catalog.tests.factories import make_item
+
+    if not CatalogItem.objects.filter(code=CATALOG_CODE).exists():
+        make_item(code=CATALOG_CODE, name="计算机应用基础")
+    return Deposit.objects.count(), Evidence.objects.count(), Application.objects.count()
+
+
+def _learner_only(status: int = 200) -> list[tuple[str, str, int, str | None]]:
+    return [
+        (ANONYMOUS, "anon_client", 401, "not_authenticated"),
+        (LEARNER, "learner_client", status, None),
+        (WITHOUT_ACTION, "root_auditor_client", 403, "learner_only"),
+        (OTHER_CENTRE, "other_admin_client", 403, "learner_only"),
+        (OWN_SCOPE, "centre_admin_client", 403, "learner_only"),
+        (MANAGEMENT, "root_admin_client", 403, "learner_only"),
+    ]
+
+
 def _public(status: int = 200) -> list[tuple[str, str, int, str | None]]:
     return [
         (ANONYMOUS, "anon_client", status, None),
@@ -167,6 +206,24 @@ MATRIX: dict[tuple[str, str], Route] = {
             (OWN_SCOPE, "centre_admin_client", 200, None),
             (MANAGEMENT, "root_admin_client", 200, None),
         ],
+    ),
+    # --- learners: their own archive ----------------------------------------------------
+    ("GET", "/api/v1/me/outcomes"): Route(
+        call=lambda client, world: client.get("/api/v1/me/outcomes"), cases=_learner_only()
+    ),
+    ("GET", "/api/v1/me/outcomes/{outcome_id}"): Route(
+        call=lambda client, world: client.get(f"/api/v1/me/outcomes/{_my_outcome(world).pk}"),
+        cases=_learner_only(),
+        state=lambda world: _my_outcome(world).pk,
+    ),
+    ("GET", "/api/v1/me/summary"): Route(
+        call=lambda client, world: client.get("/api/v1/me/summary"), cases=_learner_only()
+    ),
+    ("GET", "/api/v1/me/deposits"): Route(
+        call=lambda client, world: client.get("/api/v1/me/deposits"), cases=_learner_only()
+    ),
+    ("POST", "/api/v1/me/deposits"): Route(
+        call=lambda client, world: _post_deposit(client), cases=_learner_only(201), state=_deposit_state
     ),
     ("DELETE", "/api/v1/auth/token"): Route(
         # Bearer only: each caller revokes the token it sent, never someone else's.
@@ -397,7 +454,7 @@ def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
     schema = anon_client.get("/api/v1/openapi.json").json()
     # then
     documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
-    assert len(documented) == 18
+    assert len(documented) == 23
     assert documented <= set(MATRIX)
 
 

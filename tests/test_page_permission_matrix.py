@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-OTHER_MATRICES = {"console", "orgs", "learners", "reviews", "audit", "imports", "api", "catalog"}
+OTHER_MATRICES = {"console", "orgs", "learners", "reviews", "audit", "imports", "api", "catalog", "archive"}
 
 LOGIN = "/accounts/login/"
 # route name, method: {caller: (status, where a redirect goes or None)}

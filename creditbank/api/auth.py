@@ -38,9 +38,16 @@ class CsrfFailed(Forbidden):
     default_message = _("The CSRF check failed: send the X-CSRFToken header with a session-authenticated request.")
 
 
-def _checked(user: Any, *, staff_only: bool, action: str | None) -> Any:
+class LearnerOnly(Forbidden):
+    default_code = "learner_only"
+    default_message = _("This endpoint is for learners: it answers about the caller's own account.")
+
+
+def _checked(user: Any, *, staff_only: bool, action: str | None, learner_only: bool = False) -> Any:
     if staff_only and not getattr(user, "is_staff_member", False):
         raise StaffOnly()
+    if learner_only and getattr(user, "learner", None) is None:
+        raise LearnerOnly()
     if action is not None and not permissions.can(user, action):
         raise Forbidden(code="role_cannot_" + action.replace(".", "_"))
     return user
@@ -49,9 +56,10 @@ def _checked(user: Any, *, staff_only: bool, action: str | None) -> Any:
 class BearerAuth(HttpBearer):
     """``Authorization: Bearer <token>`` for apps; tokens come from ``POST /auth/token``."""
 
-    def __init__(self, *, staff_only: bool = False, action: str | None = None) -> None:
+    def __init__(self, *, staff_only: bool = False, action: str | None = None, learner_only: bool = False) -> None:
         self.staff_only = staff_only
         self.action = action
+        self.learner_only = learner_only
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
@@ -61,7 +69,7 @@ class BearerAuth(HttpBearer):
         user = account_services.user_for_token(token)
         if user is None:
             return None
-        _checked(user, staff_only=self.staff_only, action=self.action)
+        _checked(user, staff_only=self.staff_only, action=self.action, learner_only=self.learner_only)
         # Code below the API (services, audit) reads request.user, as it does for pages.
         request.user = user
         request.META[TOKEN_META_KEY] = token
@@ -74,9 +82,10 @@ class SessionAuth(APIKeyCookie):
 
     param_name: str = settings.SESSION_COOKIE_NAME
 
-    def __init__(self, *, staff_only: bool = False, action: str | None = None) -> None:
+    def __init__(self, *, staff_only: bool = False, action: str | None = None, learner_only: bool = False) -> None:
         self.staff_only = staff_only
         self.action = action
+        self.learner_only = learner_only
         super().__init__(csrf=True)
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -88,12 +97,14 @@ class SessionAuth(APIKeyCookie):
         return self.authenticate(request, request.COOKIES.get(self.param_name))
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return _checked(request.user, staff_only=self.staff_only, action=self.action)
+        return _checked(request.user, staff_only=self.staff_only, action=self.action, learner_only=self.learner_only)
 
 
 # Bearer first: an app that sends a token is never asked for a CSRF token.
 ANY_USER_AUTH = [BearerAuth(), SessionAuth()]
 BEARER_AUTH = [BearerAuth()]
+# Learners only (their own archive): staff get 403 learner_only.
+LEARNER_AUTH = [BearerAuth(learner_only=True), SessionAuth(learner_only=True)]
 
 
 def staff_auth(action: str) -> list[BearerAuth | SessionAuth]:

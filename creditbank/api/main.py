@@ -17,6 +17,7 @@ from creditbank.accounts.api import router as learners_router
 from creditbank.api import errors
 from creditbank.api.auth import ANY_USER_AUTH
 from creditbank.api.schemas import ErrorOut
+from creditbank.archive.api import router as archive_router
 from creditbank.audit.api import router as audit_router
 from creditbank.catalog.api import router as catalog_router
 from creditbank.orgs.api import router as orgs_router
@@ -97,3 +98,4 @@ api.add_router("/learners", learners_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/", archive_router)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.archive.choices import OutcomeSource, OutcomeStatus
-from creditbank.archive.querysets import OutcomeQuerySet
+from creditbank.archive.querysets import EvidenceQuerySet, OutcomeQuerySet
 from creditbank.core.models import TimeStampedModel
 
 NATURAL_KEY_LENGTH = 100  # item code (32) + "|c:" + certificate number (64)
@@ -139,3 +141,100 @@ class Outcome(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.item_code} {self.achieved_on:%Y-%m-%d}"
+
+
+class Deposit(TimeStampedModel):
+    """What a learner asks to store (自主存入): a catalog item, or "other" described in free text,
+    with the facts and the evidence. It travels as a review application of kind ``deposit``;
+    certifying it (the review workflow) stores the ``outcome``.
+
+    .. pii: part of the learner's education record; ``note`` and ``other_*`` are their free text.
+    """
+
+    application = models.OneToOneField(
+        "reviews.Application", verbose_name=_("application"), on_delete=models.PROTECT, related_name="deposit"
+    )
+    learner = models.ForeignKey(
+        "accounts.Learner", verbose_name=_("learner"), on_delete=models.PROTECT, related_name="deposits"
+    )
+    # None: "other", an outcome the catalog does not list yet (described below).
+    item = models.ForeignKey(
+        "catalog.CatalogItem",
+        verbose_name=_("catalog item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    other_name = models.CharField(_("outcome name"), max_length=200, blank=True)
+    other_issuer = models.CharField(_("awarded by"), max_length=128, blank=True)
+    achieved_on = models.DateField(_("date achieved"))
+    score = models.CharField(_("score"), max_length=16, blank=True)
+    certificate_no = models.CharField(_("certificate number"), max_length=64, blank=True)
+    hours = models.PositiveIntegerField(_("learning hours"), null=True, blank=True)
+    note = models.TextField(_("description"), blank=True)
+    outcome = models.OneToOneField(
+        Outcome,
+        verbose_name=_("stored outcome"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deposit",
+    )
+
+    pii_fields = ("note", "other_name", "other_issuer")
+
+    class Meta:
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.item.name if self.item_id and self.item else self.other_name
+
+    @property
+    def title(self) -> str:
+        return str(self)
+
+
+def _evidence_path(instance: Evidence, filename: str) -> str:
+    # A random name per learner under the private media root (never served as a static file).
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"evidence/{instance.learner_id}/{secrets.token_hex(12)}{suffix}"
+
+
+class Evidence(TimeStampedModel):
+    """A file that proves an outcome (a certificate scan, a transcript): PDF, JPG or PNG, its type
+    checked from the content. Stored outside the web root and served only through views that
+    check the learner or the staff member's scope.
+
+    .. pii: scans of certificates carry names, ID numbers and photos.
+    """
+
+    learner = models.ForeignKey(
+        "accounts.Learner", verbose_name=_("learner"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    deposit = models.ForeignKey(
+        Deposit, verbose_name=_("deposit"), null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
+    outcome = models.ForeignKey(
+        Outcome, verbose_name=_("outcome"), null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    pii_fields = ("file", "filename")
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -8,7 +8,7 @@ from creditbank.core.querysets import ScopedQuerySet, scope_q
 
 if TYPE_CHECKING:
     from creditbank.accounts.models import Learner
-    from creditbank.archive.models import Outcome  # noqa: F401
+    from creditbank.archive.models import Evidence, Outcome  # noqa: F401
 
 
 class OutcomeQuerySet(ScopedQuerySet["Outcome"]):
@@ -35,3 +35,14 @@ class OutcomeQuerySet(ScopedQuerySet["Outcome"]):
         """One learner's archive, newest first; served by the (learner, natural key) unique index."""
         learner_id = learner if isinstance(learner, int) else learner.pk
         return self.filter(learner_id=learner_id).order_by("-achieved_on", "-id")
+
+
+class EvidenceQuerySet(ScopedQuerySet["Evidence"]):
+    """Evidence files a staff member may open: those of learners in their subtree, and those sent
+    with an application their subtree handles."""
+
+    scope_path = "learner__org_path"
+    view_action = "archive.view"
+
+    def scope_condition(self, paths: tuple[str, ...]) -> Q:
+        return scope_q("learner__org_path", paths) | scope_q("deposit__application__org_path", paths)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ApplicationKind(models.TextChoices):
     ACCOUNT_OPENING = "account_opening", _("Account opening")
+    DEPOSIT = "deposit", _("Outcome deposit")
 
 
 class ApplicationStatus(models.TextChoices):

@@ -25,3 +25,12 @@ def count_open_by_status(actor: Any) -> dict[str, int]:
 
 def list_learner_applications(learner: Any) -> QuerySet[Application]:
     return Application.objects.filter(learner=learner).prefetch_related("events").order_by("-submitted_at")
+
+
+def learner_history(application: Application) -> list[dict[str, Any]]:
+    """The steps of an application as the learner sees them: what happened, when, and the
+    note — but not which staff member took the step."""
+    return [
+        {"kind": event.kind, "label": event.get_kind_display(), "at": event.created_at, "note": event.note}
+        for event in application.events.order_by("created_at", "id")
+    ]

@@ -1,0 +1,225 @@
+"""Self-deposit (自主存入): a learner asks to store one outcome, with evidence.
+
+The request becomes a review application of kind ``deposit`` handled by the learner's service
+organisation; certifying it (the review workflow) stores the outcome. The facts are checked by
+the same value rules as a bulk deposit (``imports.values``) and the files by the one upload
+check (``core.uploads``). Refused input changes nothing, files included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from creditbank.accounts.choices import LearnerStatus
+from creditbank.archive.models import Deposit, Evidence, Outcome, natural_key
+from creditbank.audit import services as audit
+from creditbank.catalog.services import item_for_new_outcome
+from creditbank.core import uploads
+from creditbank.core.errors import ApplicationError, Conflict, ValidationFailed
+from creditbank.imports import values
+from creditbank.reviews import services as review_services
+from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
+
+EVIDENCE_TYPES = {**uploads.PDF, **uploads.IMAGES}
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_FILES = 10
+OTHER = "other"
+
+
+class DepositErrorCode:
+    ACCOUNT_NOT_ACTIVE = "deposit_account_not_active"
+    ALREADY_STORED = "deposit_already_stored"
+    ALREADY_REQUESTED = "deposit_already_requested"
+    EVIDENCE_REQUIRED = "deposit_evidence_required"
+    TOO_MANY_FILES = "deposit_too_many_files"
+    REQUIRED = "deposit_required"
+    TOO_LONG = "deposit_too_long"
+
+
+@dataclass(frozen=True)
+class DepositData:
+    """What the learner filled in. ``item_code`` is a catalog code or ``"other"``."""
+
+    item_code: str
+    achieved_on: str
+    score: str = ""
+    certificate_no: str = ""
+    hours: str = ""
+    other_name: str = ""
+    other_issuer: str = ""
+    note: str = ""
+
+
+def _field_error(field: str, code: str, message: Any) -> dict[str, str]:
+    return {"field": field, "code": str(code), "message": str(message)}
+
+
+def _clean(data: DepositData) -> tuple[Any, dict[str, Any], list[dict[str, str]]]:
+    errors: list[dict[str, str]] = []
+    code = values.normalize_code(data.item_code or "")
+    item = None
+    if not code:
+        errors.append(
+            _field_error("item_code", DepositErrorCode.REQUIRED, _('Choose the outcome from the catalog, or "other".'))
+        )
+    elif code != OTHER.upper():
+        try:
+            item = item_for_new_outcome(code)
+        except ApplicationError as exc:
+            message = exc.message if exc.status != 404 else _("This outcome is not in the catalog.")
+            errors.append(_field_error("item_code", exc.code, message))
+    cleaned: dict[str, Any] = {
+        "other_name": " ".join((data.other_name or "").split()),
+        "other_issuer": " ".join((data.other_issuer or "").split()),
+        "note": (data.note or "").strip(),
+    }
+    if code == OTHER.upper() and not cleaned["other_name"]:
+        errors.append(_field_error("other_name", DepositErrorCode.REQUIRED, _("Say what the outcome is.")))
+    for name, limit in (("other_name", 200), ("other_issuer", 128), ("note", 2000)):
+        if len(cleaned[name]) > limit:
+            errors.append(
+                _field_error(name, DepositErrorCode.TOO_LONG, _("At most {limit} characters.").format(limit=limit))
+            )
+    parsers = (
+        ("achieved_on", lambda text: values.parse_date(text, today=timezone.localdate())),
+        ("score", values.parse_score),
+        ("hours", values.parse_hours),
+    )
+    for name, parse in parsers:
+        text = str(getattr(data, name) or "")
+        if name == "achieved_on" and not text.strip():
+            errors.append(_field_error(name, DepositErrorCode.REQUIRED, _("The date is required.")))
+            continue
+        try:
+            cleaned[name] = parse(text)
+        except values.CellError as exc:
+            errors.append(_field_error(name, exc.code, exc.message))
+    certificate_no = values.normalize_certificate_no(data.certificate_no or "")
+    if len(certificate_no) > 64:
+        errors.append(
+            _field_error(
+                "certificate_no", DepositErrorCode.TOO_LONG, _("A certificate number has at most 64 characters.")
+            )
+        )
+    cleaned["certificate_no"] = certificate_no
+    return item, cleaned, errors
+
+
+def _check_not_stored(learner: Any, item: Any, cleaned: dict[str, Any]) -> None:
+    """The natural key of a bulk deposit applies here too: an outcome already stored, or already
+    asked for and still under review, is refused (a second try would only be a duplicate)."""
+    if item is None:
+        return
+    key = natural_key(item.code, certificate_no=cleaned["certificate_no"], achieved_on=cleaned["achieved_on"])
+    if Outcome.objects.filter(learner=learner, natural_key=key).exists():
+        raise Conflict(
+            _("This outcome is already in your archive."),
+            code=DepositErrorCode.ALREADY_STORED,
+        )
+    pending = Deposit.objects.filter(
+        learner=learner,
+        item__code=item.code,
+        application__status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.RETURNED),
+    )
+    pending = (
+        pending.filter(certificate_no=cleaned["certificate_no"])
+        if cleaned["certificate_no"]
+        else pending.filter(certificate_no="", achieved_on=cleaned["achieved_on"])
+    )
+    if pending.exists():
+        raise Conflict(
+            _("You have already asked to store this outcome; its review is under way."),
+            code=DepositErrorCode.ALREADY_REQUESTED,
+        )
+
+
+def check_evidence(files: Sequence[Any]) -> list[uploads.CheckedUpload]:
+    """At least one file, at most ten, each a PDF, JPG or PNG by content and at most 10 MB."""
+    if not files:
+        raise ValidationFailed.for_field(
+            "evidence",
+            _("Add at least one file that proves the outcome (a photo or scan of the certificate)."),
+            code=DepositErrorCode.EVIDENCE_REQUIRED,
+        )
+    if len(files) > EVIDENCE_MAX_FILES:
+        raise ValidationFailed.for_field(
+            "evidence",
+            _("At most {count} files.").format(count=EVIDENCE_MAX_FILES),
+            code=DepositErrorCode.TOO_MANY_FILES,
+        )
+    return [
+        uploads.check_upload(upload, allowed=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, field="evidence")
+        for upload in files
+    ]
+
+
+def _digest(upload: Any) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, actor: Any) -> Deposit:
+    """Check everything first (facts, duplicates, every file), then store the application, the
+    deposit and the evidence in one transaction."""
+    if learner.status != LearnerStatus.ACTIVE:
+        raise ApplicationError(
+            _("Only an active account can store outcomes; activate your account first."),
+            code=DepositErrorCode.ACCOUNT_NOT_ACTIVE,
+            status=409,
+        )
+    item, cleaned, errors = _clean(data)
+    try:
+        checked = check_evidence(files)
+    except ValidationFailed as exc:
+        errors.extend(exc.details)
+        checked = []
+    if errors:
+        raise ValidationFailed(details=errors)
+    _check_not_stored(learner, item, cleaned)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            application = review_services.submit_application(
+                kind=ApplicationKind.DEPOSIT, learner=learner, org=learner.org, actor=actor
+            )
+            deposit = Deposit.objects.create(application=application, learner=learner, item=item, **cleaned)
+            for upload, check in zip(files, checked, strict=True):
+                evidence = Evidence(
+                    learner=learner,
+                    deposit=deposit,
+                    filename=check.filename,
+                    content_type=check.content_type,
+                    size=check.size,
+                    sha256=_digest(upload),
+                )
+                evidence.file.save(check.filename, upload, save=False)
+                saved.append(evidence.file.name)
+                evidence.save()
+            audit.record(
+                actor=actor,
+                action="archive.deposit_submit",
+                obj=deposit,
+                org_path=learner.org_path,
+                after={
+                    "item": item.code if item is not None else OTHER,
+                    "achieved_on": cleaned["achieved_on"].isoformat(),
+                    "files": len(checked),
+                },
+            )
+    except BaseException:
+        storage = Evidence._meta.get_field("file").storage
+        for name in saved:
+            storage.delete(name)
+        raise
+    return deposit

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from creditbank.archive import views
+
+app_name = "archive"
+urlpatterns = [
+    path("me/archive/", views.me_archive, name="me-archive"),
+    path("me/archive/export.xlsx", views.me_archive_export, name="me-archive-export"),
+    path("me/archive/outcomes/<int:pk>/", views.me_outcome, name="me-outcome"),
+    path("me/deposits/new/", views.me_deposit_new, name="me-deposit-new"),
+    path("me/deposits/<int:pk>/", views.me_deposit, name="me-deposit"),
+    path("me/evidence/<int:pk>/", views.me_evidence, name="me-evidence"),
+    path("console/learners/<str:account_no>/archive/", views.learner_archive, name="learner-archive"),
+    path(
+        "console/learners/<str:account_no>/archive/export.xlsx",
+        views.learner_archive_export,
+        name="learner-archive-export",
+    ),
+    path("console/evidence/<int:pk>/", views.staff_evidence, name="staff-evidence"),
+]

@@ -1,0 +1,224 @@
+"""The personal archive pages: the learner's own (``/me/archive/``, ``/me/deposits/``) and the
+staff view of a learner's archive in the console (``/console/learners/<no>/archive/``).
+
+A learner only ever reaches their own rows (every selector takes the learner); staff reach a
+learner through ``access_learner`` with ``archive.view`` (data scope), and evidence through
+``access_evidence``. Every staff download of evidence is logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from creditbank.accounts.access import access_learner
+from creditbank.accounts.models import Learner
+from creditbank.archive import exports, selectors
+from creditbank.archive.deposits import OTHER, submit_deposit
+from creditbank.archive.forms import ArchiveFilterForm, DepositForm
+from creditbank.archive.models import Evidence
+from creditbank.audit import services as audit
+from creditbank.catalog import selectors as catalog_selectors
+from creditbank.console.decorators import console_user, require_action, staff_view
+from creditbank.core.errors import ApplicationError, NotFound
+from creditbank.core.forms import add_application_error
+from creditbank.reviews.selectors import learner_history
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _learner(request: HttpRequest) -> Learner | None:
+    """The signed-in learner, or None for staff (sent to the console)."""
+    user: Any = request.user
+    if user.is_staff_member:
+        return None
+    learner = getattr(user, "learner", None)
+    if learner is None:
+        raise Http404
+    return cast(Learner, learner)
+
+
+def learner_page(view: Any) -> Any:
+    """Login required; staff are sent to the console; ``NotFound`` becomes 404."""
+
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        learner = _learner(request)
+        if learner is None:
+            return redirect("/console/")
+        try:
+            return cast(HttpResponse, view(request, learner, *args, **kwargs))
+        except NotFound:
+            raise Http404 from None
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _archive_context(request: HttpRequest, learner: Learner) -> dict[str, Any]:
+    summary = selectors.archive_summary(learner)
+    form = ArchiveFilterForm(request.GET or None, years=summary.years)
+    filters = selectors.ArchiveFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.ArchiveFilter(
+            type_code=data["type"].code if data["type"] else "",
+            year=data["year"],
+            status=data["status"],
+            source=data["source"],
+        )
+    outcomes = list(selectors.learner_outcomes(learner, filters)[:500])
+    by_year: dict[int, list[Any]] = {}
+    for outcome in outcomes:
+        by_year.setdefault(outcome.achieved_on.year, []).append(outcome)
+    return {
+        "learner": learner,
+        "summary": summary,
+        "form": form,
+        "timeline": sorted(by_year.items(), reverse=True),
+        "shown": len(outcomes),
+        "filtered": filters != selectors.ArchiveFilter(),
+    }
+
+
+@learner_page
+@require_http_methods(["GET"])
+def me_archive(request: HttpRequest, learner: Learner) -> HttpResponse:
+    context = _archive_context(request, learner)
+    context["deposits"] = selectors.learner_deposits(learner)[:50]
+    return render(request, "archive/me_archive.html", context)
+
+
+def _xlsx_response(learner: Learner) -> HttpResponse:
+    content = exports.archive_xlsx(
+        selectors.learner_outcomes(learner).iterator(chunk_size=1000), title=_("Learning-outcome archive")
+    )
+    response = HttpResponse(content, content_type=_XLSX)
+    name = f"{_('archive')}-{learner.account_no}-{timezone.localdate().isoformat()}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name) or ""
+    return response
+
+
+@learner_page
+@require_http_methods(["GET"])
+def me_archive_export(request: HttpRequest, learner: Learner) -> HttpResponse:
+    return _xlsx_response(learner)
+
+
+@learner_page
+@require_http_methods(["GET"])
+def me_outcome(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
+    outcome = selectors.get_learner_outcome(learner, pk)
+    context = {
+        "outcome": outcome,
+        "evidence": selectors.outcome_evidence(outcome),
+        "deposit": getattr(outcome, "deposit", None),
+    }
+    return render(request, "archive/me_outcome.html", context)
+
+
+@learner_page
+@require_http_methods(["GET", "POST"])
+def me_deposit_new(request: HttpRequest, learner: Learner) -> HttpResponse:
+    """Step 1: find the outcome in the catalog (or choose "other"); step 2: the facts and files."""
+    code = (request.POST.get("item_code") or request.GET.get("item") or "").strip()
+    query = request.GET.get("q", "").strip()[:64]
+    if not code:
+        results = catalog_selectors.search_items(query=query)[:30] if query else []
+        return render(request, "archive/me_deposit_pick.html", {"query": query, "results": results})
+    other = code.lower() == OTHER
+    item = None
+    if not other:
+        try:
+            item = catalog_selectors.get_published_item(code)
+        except NotFound:
+            messages.error(request, _('This outcome is not in the catalog; search again or choose "other".'))
+            return redirect("archive:me-deposit-new")
+    form = DepositForm(request.POST or None, request.FILES or None, other=other, initial={"item_code": code})
+    if request.method == "POST" and form.is_valid():
+        try:
+            deposit = submit_deposit(learner, form.deposit_data(), form.cleaned_data["evidence"], actor=request.user)
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Sent. {org} will review it; you can follow it here.").format(org=learner.org.name),
+            )
+            return redirect("archive:me-deposit", pk=deposit.pk)
+    return render(request, "archive/me_deposit_form.html", {"form": form, "item": item, "other": other})
+
+
+@learner_page
+@require_http_methods(["GET"])
+def me_deposit(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
+    deposit = selectors.get_learner_deposit(learner, pk)
+    context = {
+        "deposit": deposit,
+        "application": deposit.application,
+        "history": learner_history(deposit.application),
+        "evidence": deposit.evidence.all(),
+    }
+    return render(request, "archive/me_deposit.html", context)
+
+
+def _file_response(evidence: Evidence) -> FileResponse:
+    response = FileResponse(evidence.file.open("rb"), filename=evidence.filename, as_attachment=False)
+    response["Content-Type"] = evidence.content_type
+    # Shown inline (a photo, a PDF) but never run: no sniffing, no scripts, no framing by others.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@learner_page
+@require_http_methods(["GET"])
+def me_evidence(request: HttpRequest, learner: Learner, pk: int) -> FileResponse:
+    return _file_response(selectors.get_own_evidence(learner, pk))
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+@staff_view
+def learner_archive(request: HttpRequest, account_no: str) -> HttpResponse:
+    user = console_user(request)
+    require_action(user, "archive.view")
+    learner = access_learner(user, account_no, action="archive.view")
+    context = _archive_context(request, learner)
+    context["deposits"] = selectors.learner_deposits(learner)[:50]
+    return render(request, "archive/console/learner_archive.html", context)
+
+
+@staff_view
+def learner_archive_export(request: HttpRequest, account_no: str) -> HttpResponse:
+    user = console_user(request)
+    require_action(user, "archive.view")
+    learner = access_learner(user, account_no, action="archive.view")
+    audit.record(actor=user, action="archive.export", obj=learner, org_path=learner.org_path, after={"format": "xlsx"})
+    return _xlsx_response(learner)
+
+
+@staff_view
+def staff_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    user = console_user(request)
+    require_action(user, "archive.view")
+    evidence = selectors.access_evidence(user, pk)
+    audit.record(
+        actor=user,
+        action="archive.evidence_view",
+        obj=evidence,
+        org_path=evidence.learner.org_path,
+        after={"file": evidence.filename},
+    )
+    return _file_response(evidence)
