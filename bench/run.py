@@ -11,7 +11,9 @@
 
 Targets (issue 2): at least 30,000 rows/s on PostgreSQL, and at least 50% of the COPY rate.
 Options: ``--rows N`` (default 100,000), ``--runs N`` (repeat and report the median, default 3),
-``--skip-sqlite``, ``--keep`` (keep the temporary directory).
+``--skip-sqlite``, ``--keep`` (keep the temporary directory), ``--only learners|outcomes``.
+
+Then the bulk deposit of outcomes (``bench/outcomes.py``, issue 4), unless ``--only learners``.
 """
 
 from __future__ import annotations
@@ -244,8 +246,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", choices=("learners", "outcomes"), help="run one benchmark")
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if options.only != "outcomes":
+        bench_learners(options)
+    if options.only != "learners":
+        import outcomes
+
+        outcomes.main(["--skip-sqlite"] if options.skip_sqlite else [])
+
+
+def bench_learners(options: argparse.Namespace) -> None:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     work = Path(tempfile.mkdtemp(prefix="creditbank-bench-"))
     summary: dict[str, object] = {"rows": options.rows}
