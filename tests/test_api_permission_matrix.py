@@ -124,6 +124,24 @@ def _deposit_state(world: World) -> Any:
     return Deposit.objects.count(), Evidence.objects.count(), Application.objects.count()
 
 
+def _push(client: Client) -> Any:
+    return post_json(
+        client,
+        "/api/v1/outcomes:batch",
+        {"records": [{"id_number": "x", "name": "x", "item_code": CATALOG_CODE, "achieved_on": "2024-05-17"}]},
+    )
+
+
+def _outcome_count(world: World) -> Any:
+    from creditbank.archive.models import Outcome
+    from creditbank.catalog.models import CatalogItem
+    from creditbank.catalog.tests.factories import make_item
+
+    if not CatalogItem.objects.filter(code=CATALOG_CODE).exists():
+        make_item(code=CATALOG_CODE, name="计算机应用基础")
+    return Outcome.objects.count()
+
+
 def _learner_only(status: int = 200) -> list[tuple[str, str, int, str | None]]:
     return [
         (ANONYMOUS, "anon_client", 401, "not_authenticated"),
@@ -224,6 +242,19 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("POST", "/api/v1/me/deposits"): Route(
         call=lambda client, world: _post_deposit(client), cases=_learner_only(201), state=_deposit_state
+    ),
+    # --- institutions: their own token, no session -------------------------------------
+    ("POST", "/api/v1/outcomes:batch"): Route(
+        call=lambda client, world: _push(client),
+        cases=[
+            (ANONYMOUS, "anon_client", 401, "not_authenticated"),
+            (LEARNER, "learner_client", 401, "not_authenticated"),
+            (WITHOUT_ACTION, "institution-revoked:A-PT", 401, "not_authenticated"),  # a revoked token
+            (OTHER_CENTRE, "bearer:other_admin", 401, "not_authenticated"),  # a user's token is not an institution's
+            (OWN_SCOPE, "institution:A-PT", 200, None),
+            (MANAGEMENT, "root_admin_client", 401, "not_authenticated"),
+        ],
+        state=_outcome_count,
     ),
     ("DELETE", "/api/v1/auth/token"): Route(
         # Bearer only: each caller revokes the token it sent, never someone else's.
@@ -371,6 +402,14 @@ def world(tree, learner_a, learner_b, centre_reviewer, root_admin):
 
 
 def _client(request, name: str) -> Client:
+    if name.startswith(("institution:", "institution-revoked:")):
+        from creditbank.orgs.models import OrgUnit
+        from creditbank.orgs.tokens import issue_institution_token, revoke_institution_token
+
+        token, secret = issue_institution_token(OrgUnit.objects.get(code=name.split(":")[1]), name="matrix", actor=None)
+        if name.startswith("institution-revoked:"):
+            revoke_institution_token(token, actor=None)
+        return Client(headers={"Authorization": f"Bearer {secret}"})
     if name.startswith("bearer:"):
         user = request.getfixturevalue(name.removeprefix("bearer:"))
         return bearer_client(getattr(user, "user", user))
@@ -454,7 +493,7 @@ def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
     schema = anon_client.get("/api/v1/openapi.json").json()
     # then
     documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
-    assert len(documented) == 23
+    assert len(documented) == 24
     assert documented <= set(MATRIX)
 
 

@@ -18,6 +18,7 @@ from creditbank.api import errors
 from creditbank.api.auth import ANY_USER_AUTH
 from creditbank.api.schemas import ErrorOut
 from creditbank.archive.api import router as archive_router
+from creditbank.archive.push_api import router as push_router
 from creditbank.audit.api import router as audit_router
 from creditbank.catalog.api import router as catalog_router
 from creditbank.orgs.api import router as orgs_router
@@ -99,3 +100,4 @@ api.add_router("/reviews", reviews_router)
 api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", archive_router)
+api.add_router("/", push_router)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditbank.core.models import TimeStampedModel
 from creditbank.orgs.choices import OrgCategory, OrgKind, OrgStatus, RegionLevel
-from creditbank.orgs.querysets import OrgUnitQuerySet, RegionQuerySet
+from creditbank.orgs.querysets import InstitutionTokenQuerySet, OrgUnitQuerySet, RegionQuerySet
 
 
 class Region(models.Model):
@@ -111,3 +111,34 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.org}"
+
+
+class InstitutionToken(TimeStampedModel):
+    """An organisation's API credential for pushing outcomes (``POST /api/v1/outcomes:batch``):
+    a university's or a training body's own system deposits as that organisation. Issued and
+    revoked in the console; only the SHA-256 of the secret is stored, the secret is shown once."""
+
+    org = models.ForeignKey(
+        OrgUnit, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="institution_tokens"
+    )
+    org_path = models.CharField(_("org path"), max_length=255, editable=False)
+    name = models.CharField(_("name"), max_length=64)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InstitutionTokenQuerySet.as_manager()
+
+    pii_fields: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = _("institution API token")
+        verbose_name_plural = _("institution API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.org})"

@@ -7,7 +7,7 @@ from django.db import models
 from creditbank.core.querysets import ScopedQuerySet
 
 if TYPE_CHECKING:
-    from creditbank.orgs.models import OrgUnit, Region  # noqa: F401
+    from creditbank.orgs.models import InstitutionToken, OrgUnit, Region  # noqa: F401
 
 
 class OrgUnitQuerySet(ScopedQuerySet["OrgUnit"]):
@@ -24,3 +24,10 @@ class OrgUnitQuerySet(ScopedQuerySet["OrgUnit"]):
 class RegionQuerySet(models.QuerySet["Region"]):
     def current(self) -> RegionQuerySet:
         return self.filter(is_current=True)
+
+
+class InstitutionTokenQuerySet(ScopedQuerySet["InstitutionToken"]):
+    """Tokens are managed by administrators of the token's organisation or above (``orgs.manage``)."""
+
+    scope_path = "org_path"
+    view_action = "orgs.manage"

@@ -81,6 +81,7 @@ def org_detail(request: HttpRequest, code: str) -> HttpResponse:
         "can_edit": _can_edit(user, org),
         "can_add_child": bool(CHILD_KINDS.get(org.kind)) and permissions.can(user, "orgs.manage", org.path),
         "can_manage_staff": permissions.can(user, "staff.manage", org.path),
+        "can_manage_tokens": permissions.can(user, "orgs.manage", org.path),
         "can_view_learners": permissions.can(user, "accounts.view", org.path),
         "can_view_reviews": permissions.can(user, "reviews.view", org.path),
         "subtree_size": OrgUnit.objects.visible_to(user, "orgs.view").subtree_of(org).count() - 1,
@@ -282,3 +283,51 @@ def role_list(request: HttpRequest) -> HttpResponse:
         for role in selectors.list_roles().order_by("code")
     ]
     return render(request, "orgs/role_list.html", {"roles": roles, "all_actions": list(permissions.ACTIONS.items())})
+
+
+# --- institution API tokens ------------------------------------------------------------------
+
+
+@staff_view
+def org_tokens(request: HttpRequest, code: str) -> HttpResponse:
+    """The organisation's tokens for pushing outcomes: issue one (its secret shown once), revoke."""
+    from creditbank.orgs import tokens
+    from creditbank.orgs.models import InstitutionToken
+
+    user = console_user(request)
+    require_action(user, tokens.MANAGE_ACTION)
+    org = access_org(user, code, action=tokens.MANAGE_ACTION)
+    secret = ""
+    error = ""
+    if request.method == "POST":
+        try:
+            _token, secret = tokens.issue_institution_token(org, name=request.POST.get("name", ""), actor=user)
+        except ApplicationError as exc:
+            error = "；".join(str(item.get("message")) for item in exc.details) or exc.message
+    context = {
+        "org": org,
+        "tokens": InstitutionToken.objects.visible_to(user).filter(org=org).select_related("created_by"),
+        "secret": secret,
+        "error": error,
+    }
+    response = render(request, "orgs/org_tokens.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_view
+def org_token_revoke(request: HttpRequest, code: str, token_id: int) -> HttpResponse:
+    from creditbank.orgs import tokens
+    from creditbank.orgs.models import InstitutionToken
+
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    user = console_user(request)
+    require_action(user, tokens.MANAGE_ACTION)
+    org = access_org(user, code, action=tokens.MANAGE_ACTION)
+    token = InstitutionToken.objects.visible_to(user).filter(org=org, pk=token_id).first()
+    if token is None:
+        raise Http404
+    tokens.revoke_institution_token(token, actor=user)
+    messages.success(request, _("The token is revoked; calls with it are refused from now on."))
+    return redirect("orgs:org-tokens", code=org.code)

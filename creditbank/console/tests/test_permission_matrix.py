@@ -31,7 +31,7 @@ LOGIN = "login"
 @dataclass(frozen=True)
 class Row:
     method: str = "get"
-    kwargs: str = ""  # "org", "account", "application" or "staff": which target goes in the URL
+    kwargs: str = ""  # "org", "account", "application", "staff" or "token": which target goes in the URL
     data: dict[str, Any] = field(default_factory=dict)
     query: str = ""
     without_action: str | None = None  # a client whose roles lack the route's action
@@ -45,6 +45,10 @@ ROUTES: dict[str, Row] = {
     "orgs:org-detail": Row(kwargs="org", own=("centre_operator_client", 200)),
     "orgs:org-create": Row(query="?parent=A-SUB", without_action="centre_operator_client"),
     "orgs:org-edit": Row(kwargs="org", without_action="centre_operator_client"),
+    "orgs:org-tokens": Row(kwargs="org", without_action="centre_operator_client"),
+    "orgs:org-token-revoke": Row(
+        method="post", kwargs="token", without_action="centre_operator_client", own=("centre_admin_client", 302)
+    ),
     "orgs:staff-list": Row(without_action="centre_reviewer_client", out_of_scope=False),
     "orgs:staff-create": Row(without_action="centre_reviewer_client", out_of_scope=False),
     "orgs:staff-memberships": Row(kwargs="staff", without_action="centre_reviewer_client"),
@@ -108,7 +112,15 @@ def _cases() -> list[tuple[str, str, str, Any]]:
 
 @pytest.fixture
 def world(tree, learner_a, point_operator, centre_admin, centre_reviewer, centre_operator, other_admin, root_auditor):
-    return {"learner": learner_a, "application": make_opening_application(tree.a_point), "staff": point_operator}
+    from creditbank.orgs.tokens import issue_institution_token
+
+    token, _secret = issue_institution_token(tree.a_sub, name="教务系统", actor=None)
+    return {
+        "learner": learner_a,
+        "application": make_opening_application(tree.a_point),
+        "staff": point_operator,
+        "token": token,
+    }
 
 
 def _url(name: str, row: Row, world: dict[str, Any]) -> str:
@@ -118,6 +130,7 @@ def _url(name: str, row: Row, world: dict[str, Any]) -> str:
         "account": [world["learner"].account_no],
         "application": [world["application"].pk],
         "staff": [world["staff"].username],
+        "token": ["A-SUB", world["token"].pk],
     }[row.kwargs]
     return reverse(name, args=args) + row.query
 
