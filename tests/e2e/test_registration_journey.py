@@ -1,19 +1,15 @@
 """Browser journey (issue 2, "Show"): a learner self-registers, a centre reviewer accepts and
 first-reviews the opening application in the console, the learner logs in and sees their space.
 
-Playwright drives Debian's chromium (``apt-get install -y chromium fonts-noto-cjk``). Without it
-the module is skipped, unless ``CREDITBANK_REQUIRE_BROWSER=1`` (CI), where a missing browser fails.
-Set ``CREDITBANK_E2E_SCREENSHOTS=<dir>`` to keep the screenshots.
+Playwright drives Debian's chromium (``apt-get install -y chromium fonts-noto-cjk``); see
+``tests/e2e/browser.py`` for when the module is skipped.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from creditbank.accounts import sms
 from creditbank.accounts.choices import LearnerStatus
@@ -21,80 +17,11 @@ from creditbank.accounts.models import Learner
 from creditbank.accounts.tests.factories import identity_data
 from creditbank.orgs.tests.factories import make_staff
 from creditbank.reviews.models import Application
+from tests.e2e.browser import expect, log_in, new_page, zh
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "Journey!pass2026"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-_missing = None
-if not os.path.exists(CHROMIUM):
-    _missing = f"{CHROMIUM} is missing (apt-get install -y chromium fonts-noto-cjk)"
-else:
-    try:
-        from playwright.sync_api import Page, expect, sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        _missing = "the playwright package is not installed (pip install -e '.[dev]')"
-if _missing:
-    if os.environ.get("CREDITBANK_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"CREDITBANK_REQUIRE_BROWSER=1 but {_missing}")
-    pytest.skip(_missing, allow_module_level=True)
-
-
-def zh(message: str) -> str:
-    """What a Chinese-speaking user reads on a button or badge."""
-    with translation.override("zh-hans"):
-        return translation.gettext(message)
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an asyncio loop in this thread; the test's own ORM calls are
-    # still synchronous, so tell Django not to refuse them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def screenshot_dir(tmp_path) -> Path:
-    target = os.environ.get("CREDITBANK_E2E_SCREENSHOTS")
-    path = Path(target) if target else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def new_page(browser, **options) -> Page:
-    context = browser.new_context(locale="zh-CN", **options)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.csp_errors = []  # type: ignore[attr-defined]
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_errors.append(message.text)  # type: ignore[attr-defined]
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page
-
-
-def log_in(page: Page, base_url: str, identifier: str, password: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.fill("#id_identifier", identifier)
-    page.fill("#id_password", password)
-    page.click("form[action='/accounts/login/'] button[type=submit]")
 
 
 def test_learner_registers_reviewer_approves_learner_sees_active_account(live_server, tree, browser, screenshot_dir):
