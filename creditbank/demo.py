@@ -239,12 +239,84 @@ def load_demo(*, learners: int = 40) -> list[Login]:
         if index < 2 and learner.user is not None:
             logins.append(Login(role="learner", org=org.code, username=learner.account_no, password=DEMO_PASSWORD))
     load_demo_catalog()
+    load_demo_outcomes(learners)
     return logins
 
 
 def load_demo_catalog() -> int:
     """The learning-outcome catalog (≥ 300 items, standards, disciplines); idempotent."""
     return catalog_demo.load_catalog()
+
+
+def load_demo_outcomes(learners: int) -> int:
+    """A few outcomes for every demo learner with an account (3 to 7 each, 2018-2025), deposited
+    through the bulk deposit's own path, and one self-deposit with evidence waiting for review;
+    idempotent (a second run finds only duplicates)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+
+    from creditbank.archive.choices import OutcomeSource
+    from creditbank.archive.deposits import DepositData, submit_deposit
+    from creditbank.archive.models import Deposit
+    from creditbank.catalog.models import CatalogItem
+    from creditbank.imports.outcomes import deposit_outcome_records
+
+    items = list(
+        CatalogItem.objects.filter(is_current=True, status="published")
+        .order_by("code")
+        .values_list("code", "outcome_type__code")
+    )
+    if not items:
+        return 0
+    by_org: dict[str, list[dict[str, Any]]] = {}
+    for index in range(learners):
+        data = person(index)
+        org_code = LEARNER_ORGS[index % len(LEARNER_ORGS)]
+        for number in range(3 + index % 5):
+            code, type_code = items[(index * 37 + number * 101) % len(items)]
+            certificate = type_code in ("one_plus_x", "skill_level_certificate", "professional_qualification")
+            by_org.setdefault(org_code, []).append(
+                {
+                    "id_number": data["id_number"],
+                    "name": data["name"],
+                    "item_code": code,
+                    "achieved_on": dt.date(2018 + (index + number) % 8, 1 + (index * 5 + number) % 12, 1 + number * 3),
+                    "score": str(70 + (index * 7 + number * 3) % 30) if not certificate else "合格",
+                    "certificate_no": f"DEMO{index:03d}{number:02d}" if certificate else "",
+                }
+            )
+    stored = 0
+    orgs = {org.code: org for org in OrgUnit.objects.filter(code__in=by_org)}
+    for org_code, records in by_org.items():
+        stored += deposit_outcome_records(
+            records, org=orgs[org_code], actor=None, source=OutcomeSource.BULK
+        ).summary.imported
+    first = Learner.objects.filter(id_number_hash=validate_identity(**_identity(person(0))).id_number_hash).first()
+    if (
+        first is not None
+        and first.status == LearnerStatus.ACTIVE
+        and not Deposit.objects.filter(learner=first).exists()
+    ):
+        photo = ContentFile(_DEMO_PNG, name="证书照片.png")
+        submit_deposit(
+            first,
+            DepositData(item_code=items[7][0], achieved_on="2025-06-20", score="优秀", certificate_no="DEMO-SELF-1"),
+            [photo],
+            actor=first.user,
+        )
+    return stored
+
+
+# A 1 × 1 PNG: the demo's evidence photo.
+_DEMO_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _identity(data: dict[str, str]) -> dict[str, str]:
+    return {"name": data["name"], "id_number": data["id_number"], "phone": data["phone"], "region": data["region"]}
 
 
 def _demo_learner(index: int, data: dict[str, str], org: OrgUnit) -> Learner:

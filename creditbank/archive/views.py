@@ -172,7 +172,9 @@ def me_deposit(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
 
 
 def _file_response(evidence: Evidence) -> FileResponse:
-    response = FileResponse(evidence.file.open("rb"), filename=evidence.filename, as_attachment=False)
+    # Photos open in the browser; PDFs download (a browser's PDF viewer refuses sandboxed pages).
+    inline = evidence.content_type.startswith("image/")
+    response = FileResponse(evidence.file.open("rb"), filename=evidence.filename, as_attachment=not inline)
     response["Content-Type"] = evidence.content_type
     # Shown inline (a photo, a PDF) but never run: no sniffing, no scripts, no framing by others.
     response["X-Content-Type-Options"] = "nosniff"
