@@ -292,7 +292,11 @@ def load_demo_outcomes(learners: int) -> int:
         stored += deposit_outcome_records(
             records, org=orgs[org_code], actor=None, source=OutcomeSource.BULK
         ).summary.imported
-    first = Learner.objects.filter(id_number_hash=validate_identity(**_identity(person(0))).id_number_hash).first()
+    data = person(0)
+    first_identity = validate_identity(
+        name=data["name"], id_number=data["id_number"], phone=data["phone"], region=data["region"]
+    )
+    first = Learner.objects.filter(id_number_hash=first_identity.id_number_hash).first()
     if (
         first is not None
         and first.status == LearnerStatus.ACTIVE
@@ -313,10 +317,6 @@ _DEMO_PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
-
-
-def _identity(data: dict[str, str]) -> dict[str, str]:
-    return {"name": data["name"], "id_number": data["id_number"], "phone": data["phone"], "region": data["region"]}
 
 
 def _demo_learner(index: int, data: dict[str, str], org: OrgUnit) -> Learner:
