@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -193,4 +193,4 @@ def create_my_deposit(request: HttpRequest, payload: Form[DepositIn], evidence: 
     organisation reviews."""
     learner = _learner(request)
     deposit = submit_deposit(learner, DepositData(**payload.dict()), evidence, actor=current_user(request))
-    return 201, selectors.get_learner_deposit(learner, deposit.pk)
+    return Status(201, selectors.get_learner_deposit(learner, deposit.pk))
