@@ -10,8 +10,8 @@ from creditbank.imports.models import ImportJob
 
 
 def access_import_job(actor: Any, pk: int) -> ImportJob:
-    """A job whose target org is in the subtree where ``actor`` may import learners."""
+    """A job whose target org is in the subtree where ``actor`` may run imports of its kind."""
     try:
-        return ImportJob.objects.visible_to(actor, "accounts.import").select_related("org", "actor").get(pk=pk)
+        return ImportJob.objects.runnable_by(actor).select_related("org", "actor").get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError):
         raise NotFound(code=ImportErrorCode.JOB_NOT_FOUND) from None

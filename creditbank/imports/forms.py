@@ -31,9 +31,11 @@ class LearnerUploadForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
+    target_action = "accounts.import"
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        targets = selectors.list_import_targets(user)
+        targets = selectors.list_import_targets(user, self.target_action)
         field = self.fields["org"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
         field.queryset = targets
@@ -51,3 +53,13 @@ class LearnerUploadForm(forms.Form):
                 code=ImportErrorCode.FILE_TOO_LARGE,
             )
         return upload
+
+
+class OutcomeUploadForm(LearnerUploadForm):
+    """The same upload, for a bulk deposit: the organisation is the depositing one."""
+
+    target_action = "archive.import"
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["org"].label = _("Depositing organisation")

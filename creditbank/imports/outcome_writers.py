@@ -281,11 +281,9 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
         return super().create_learners(identities, account_numbers)
 
     def write(self, rows: Sequence[OutcomeRow]) -> None:
-        from psycopg.copy import QueuedLibpqWriter
-
         if self._copy is None:
             raw = self._cursor.cursor  # the psycopg cursor under Django's wrapper
-            manager = raw.copy(self.statement, writer=QueuedLibpqWriter(raw))
+            manager = raw.copy(self.statement, writer=_queued_writer(raw))
             self._copy_stream = manager.__enter__()
             self._copy = manager
         for text in self._lines(rows):
@@ -360,6 +358,23 @@ CROSS JOIN LATERAL (
 _NULL = "\\N"
 _escape = writers.copy_escape
 _hex_array = writers.hex_array
+
+
+COPY_QUEUE_BLOCKS = 64  # ~5 MB of COPY data in flight; psycopg's default 1,024 held ~100 MB
+
+
+def _queued_writer(cursor: Any) -> Any:
+    """psycopg's queued writer (a thread sends while we check the next batch), with a shorter
+    queue: the server is the slower side, so a long queue only holds memory, not time."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    writer = QueuedLibpqWriter(cursor)
+    try:  # psycopg's own interruptible queue class (psycopg 3.2); without it, its default length
+        from psycopg._acompat import Queue
+    except ImportError:  # pragma: no cover - another psycopg 3 release
+        return writer
+    writer._queue = Queue(maxsize=COPY_QUEUE_BLOCKS)
+    return writer
 
 
 def _text_array(values: Iterable[str]) -> str:

@@ -14,13 +14,13 @@ from creditbank.orgs.models import OrgUnit
 
 
 def list_import_jobs(actor: Any) -> QuerySet[ImportJob]:
-    """Jobs whose target org is where ``actor`` may import, newest first."""
-    return ImportJob.objects.visible_to(actor, "accounts.import").select_related("org", "actor").newest_first()
+    """Jobs whose target org is where ``actor`` may run imports of their kind, newest first."""
+    return ImportJob.objects.runnable_by(actor).select_related("org", "actor").newest_first()
 
 
-def list_import_targets(actor: Any) -> QuerySet[OrgUnit]:
-    """Active organisations ``actor`` may import learners into."""
-    return OrgUnit.objects.visible_to(actor, "accounts.import").active().order_by("path")
+def list_import_targets(actor: Any, action: str = "accounts.import") -> QuerySet[OrgUnit]:
+    """Active organisations ``actor`` may import into (learners; outcomes with ``archive.import``)."""
+    return OrgUnit.objects.visible_to(actor, action).active().order_by("path")
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,9 +212,26 @@ def batches(rows: Iterator[TableRow], size: int) -> Iterator[list[TableRow]]:
 # --- the pipeline ---------------------------------------------------------------------------
 
 
-def _check_permission(actor: Any, org: OrgUnit) -> None:
-    if actor is not None and not permissions.can(actor, IMPORT_ACTION, org.path):
-        raise Forbidden(code="role_cannot_accounts_import")
+def _check_permission(actor: Any, org: OrgUnit, action: str = IMPORT_ACTION) -> None:
+    if actor is not None and not permissions.can(actor, action, org.path):
+        raise Forbidden(code="role_cannot_" + action.replace(".", "_"))
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """What differs between the kinds of console import: the columns, the role action, the run."""
+
+    columns: tuple[Column, ...]
+    action: str
+    run: Callable[..., ImportOutcome]
+
+
+def kind_spec(kind: str) -> KindSpec:
+    if kind == ImportKind.OUTCOMES:
+        from creditbank.imports import outcomes  # built on this module, so imported when needed
+
+        return KindSpec(outcomes.OUTCOME_COLUMNS, outcomes.IMPORT_ACTION, outcomes.run_outcome_import)
+    return KindSpec(LEARNER_COLUMNS, IMPORT_ACTION, run_learner_import)
 
 
 def run_learner_import(
@@ -381,11 +398,18 @@ def _max_bytes() -> int:
 
 
 def create_learner_import_job(*, actor: Any, org: OrgUnit, upload: File[Any], strict: bool = False) -> ImportJob:
+    return create_import_job(actor=actor, org=org, upload=upload, strict=strict, kind=ImportKind.LEARNERS)
+
+
+def create_import_job(
+    *, actor: Any, org: OrgUnit, upload: File[Any], kind: str = ImportKind.LEARNERS, strict: bool = False
+) -> ImportJob:
     """Store the uploaded file and queue its preview. The file is checked as a whole first
     (type, encoding, header row), so that a file that cannot be imported is refused at once."""
-    _check_permission(actor, org)
+    spec = kind_spec(kind)
+    _check_permission(actor, org, spec.action)
     if actor is None:
-        raise Forbidden(code="role_cannot_accounts_import")
+        raise Forbidden(code="role_cannot_" + spec.action.replace(".", "_"))
     filename = Path(upload.name or "").name
     size = upload.size or 0
     if size > _max_bytes():
@@ -396,12 +420,12 @@ def create_learner_import_job(*, actor: Any, org: OrgUnit, upload: File[Any], st
             ),
             code=ImportErrorCode.FILE_TOO_LARGE,
         )
-    with open_table(upload, filename=filename, columns=LEARNER_COLUMNS):
+    with open_table(upload, filename=filename, columns=spec.columns):
         pass  # raises FileRefused (a ValidationFailed) for a file that cannot be imported
     upload.seek(0)
     with transaction.atomic():
         job = ImportJob(
-            kind=ImportKind.LEARNERS,
+            kind=kind,
             org=org,
             org_path=org.path,
             actor=actor,
@@ -461,7 +485,7 @@ def _fail(job: ImportJob, error: ApplicationError, *, delete_file: bool = True) 
 
 def _open_job_file(job: ImportJob) -> Table:
     try:
-        return open_table(job.file.path, filename=job.original_filename, columns=LEARNER_COLUMNS)
+        return open_table(job.file.path, filename=job.original_filename, columns=kind_spec(job.kind).columns)
     except FileRefused:
         raise
     except (OSError, ValueError):  # the stored file is gone (or was never saved)
@@ -475,15 +499,15 @@ def _unexpected() -> ApplicationError:
 
 
 def preview_learner_import(job: ImportJob) -> ImportJob:
-    """Check every row of the job's file and write nothing to the learners: counts, the first
-    row errors and the full error report, for the administrator to decide."""
+    """Check every row of the job's file (of any kind) and store nothing: counts, the first row
+    errors and the full error report, for the administrator to decide."""
     if job.status != ImportStatus.PREVIEWING:
         raise Conflict(_("This import is not waiting for a preview."), code=ImportErrorCode.JOB_STATE)
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             table = _open_job_file(job)
             collector = _ErrorCollector(table)
-            outcome = run_learner_import(
+            outcome = kind_spec(job.kind).run(
                 job.file.path,
                 org=job.org,
                 filename=job.original_filename,
@@ -525,7 +549,7 @@ def _apply_counts(job: ImportJob, outcome: ImportOutcome) -> None:
 
 def confirm_learner_import(job: ImportJob, *, actor: Any) -> ImportJob:
     """The administrator chose to import the valid rows: queue the import."""
-    _check_permission(actor, job.org)
+    _check_permission(actor, job.org, kind_spec(job.kind).action)
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportStatus.PREVIEW_READY:
@@ -542,7 +566,7 @@ def confirm_learner_import(job: ImportJob, *, actor: Any) -> ImportJob:
 def cancel_learner_import(job: ImportJob, *, actor: Any) -> ImportJob:
     """Import nothing: a job waiting for a decision is closed at once; a running one is asked to
     stop, and rolls back everything it wrote."""
-    _check_permission(actor, job.org)
+    _check_permission(actor, job.org, kind_spec(job.kind).action)
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status in (ImportStatus.PREVIEW_READY, ImportStatus.PREVIEWING):
@@ -562,14 +586,14 @@ def cancel_learner_import(job: ImportJob, *, actor: Any) -> ImportJob:
 
 
 def execute_learner_import(job: ImportJob) -> ImportJob:
-    """Run a confirmed job: the same ``run_learner_import`` as the command line, as its actor."""
+    """Run a confirmed job (of any kind): the same run as the command line's, as its actor."""
     if job.status != ImportStatus.IMPORTING:
         raise Conflict(_("This import is not confirmed."), code=ImportErrorCode.JOB_STATE)
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             table = _open_job_file(job)
             collector = _ErrorCollector(table)
-            outcome = run_learner_import(
+            outcome = kind_spec(job.kind).run(
                 job.file.path,
                 org=job.org,
                 filename=job.original_filename,

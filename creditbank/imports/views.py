@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -21,23 +22,36 @@ from creditbank.console.decorators import console_user, is_htmx, require_action,
 from creditbank.console.pagination import paginate
 from creditbank.core.errors import ApplicationError, Forbidden
 from creditbank.core.forms import add_application_error
-from creditbank.imports import selectors, services
+from creditbank.imports import outcomes, selectors, services
 from creditbank.imports.access import access_import_job
-from creditbank.imports.choices import ImportStatus
-from creditbank.imports.forms import LearnerUploadForm
+from creditbank.imports.choices import ImportKind, ImportStatus
+from creditbank.imports.forms import LearnerUploadForm, OutcomeUploadForm
 from creditbank.imports.models import ImportJob
 from creditbank.imports.readers import FileRefused
 from creditbank.orgs import permissions
 
 ACTION = "accounts.import"
+OUTCOME_ACTION = "archive.import"
 ERROR_ROWS_SHOWN = 200
+
+
+def _require_import_role(user: Any) -> None:
+    """403 unless the user may run some kind of import; each job is then fetched in the scope
+    of its own kind (``access_import_job``)."""
+    if not (permissions.can(user, ACTION) or permissions.can(user, OUTCOME_ACTION)):
+        raise PermissionDenied
 
 
 @staff_view
 def job_list(request: HttpRequest) -> HttpResponse:
     user = console_user(request)
-    require_action(user, ACTION)
-    return render(request, "imports/job_list.html", {"page_obj": paginate(request, selectors.list_import_jobs(user))})
+    _require_import_role(user)
+    context = {
+        "page_obj": paginate(request, selectors.list_import_jobs(user)),
+        "may_import_learners": permissions.can(user, ACTION),
+        "may_import_outcomes": permissions.can(user, OUTCOME_ACTION),
+    }
+    return render(request, "imports/job_list.html", context)
 
 
 def _add_refusal(form: forms.Form, exc: ApplicationError) -> None:
@@ -53,26 +67,42 @@ def _add_refusal(form: forms.Form, exc: ApplicationError) -> None:
 
 @staff_view
 def job_create(request: HttpRequest) -> HttpResponse:
+    return _create(request, LearnerUploadForm, ImportKind.LEARNERS, ACTION)
+
+
+@staff_view
+def outcome_job_create(request: HttpRequest) -> HttpResponse:
+    """Bulk deposit of outcomes (学习成果批量存入): the same upload, preview and import."""
+    return _create(request, OutcomeUploadForm, ImportKind.OUTCOMES, OUTCOME_ACTION)
+
+
+def _create(request: HttpRequest, form_class: type[LearnerUploadForm], kind: str, action: str) -> HttpResponse:
     user = console_user(request)
-    require_action(user, ACTION)
-    form = LearnerUploadForm(request.POST or None, request.FILES or None, user=user)
+    require_action(user, action)
+    form = form_class(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.create_learner_import_job(
-                actor=user, org=form.cleaned_data["org"], upload=form.cleaned_data["file"]
+            job = services.create_import_job(
+                actor=user, org=form.cleaned_data["org"], upload=form.cleaned_data["file"], kind=kind
             )
         except ApplicationError as exc:
             _add_refusal(form, exc)
         else:
             return redirect("imports:job-detail", pk=job.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "imports/job_create.html", {"form": form}, status=status)
+    return render(request, "imports/job_create.html", {"form": form, "kind": kind, "kinds": ImportKind}, status=status)
 
 
 @staff_view
 def learner_template(request: HttpRequest) -> HttpResponse:
     require_action(console_user(request), ACTION)
     return _xlsx(services.learner_template(), _("learner-import-template") + ".xlsx")
+
+
+@staff_view
+def outcome_template(request: HttpRequest) -> HttpResponse:
+    require_action(console_user(request), OUTCOME_ACTION)
+    return _xlsx(outcomes.outcome_template(), _("outcome-deposit-template") + ".xlsx")
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,13 +121,14 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         "error_rows": job.error_sample[:ERROR_ROWS_SHOWN],
         "errors_hidden": max(0, job.errors - min(len(job.error_sample), ERROR_ROWS_SHOWN)),
         "statuses": ImportStatus,
+        "kinds": ImportKind,
     }
 
 
 @staff_view
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = console_user(request)
-    require_action(user, ACTION)
+    _require_import_role(user)
     job = access_import_job(user, pk)
     return render(request, "imports/job_detail.html", _job_context(job))
 
@@ -107,7 +138,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The polled partial: always 200 for a job in scope; once the job has moved on, htmx is told
     to reload the page, which then shows the preview or the result."""
     user = console_user(request)
-    require_action(user, ACTION)
+    _require_import_role(user)
     job = access_import_job(user, pk)
     response = render(request, "imports/partials/_progress.html", _job_context(job))
     if not job.is_active and is_htmx(request):
@@ -119,7 +150,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     user = console_user(request)
-    require_action(user, ACTION)
+    _require_import_role(user)
     job = access_import_job(user, pk)
     try:
         services.confirm_learner_import(job, actor=user)
@@ -132,7 +163,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user = console_user(request)
-    require_action(user, ACTION)
+    _require_import_role(user)
     job = access_import_job(user, pk)
     try:
         job = services.cancel_learner_import(job, actor=user)
@@ -151,7 +182,7 @@ def job_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The full error report (rows as uploaded, with their reasons). It holds unmasked ID and
     phone numbers, so every download is logged."""
     user = console_user(request)
-    require_action(user, ACTION)
+    _require_import_role(user)
     job = access_import_job(user, pk)
     if not job.error_report:
         raise Http404

@@ -40,6 +40,8 @@ ROUTES: dict[str, Row] = {
     "imports:job-list": Row(own=("point_operator_client", 200)),
     "imports:job-create": Row(own=("centre_operator_client", 200)),
     "imports:template": Row(),
+    "imports:outcome-create": Row(own=("centre_operator_client", 200)),
+    "imports:outcome-template": Row(own=("point_operator_client", 200)),
     "imports:job-detail": Row(job=True, own=("point_operator_client", 200)),
     "imports:job-progress": Row(job=True),
     "imports:job-report": Row(job=True),
@@ -54,7 +56,7 @@ def _cases() -> list[tuple[str, str, str, Any]]:
         cases.append((name, "anonymous", "anon_client", LOGIN))
         cases.append((name, "learner", "learner_client", 403))
         cases.append((name, "staff without membership", "nomember", 403))
-        cases.append((name, "reviewer: role without accounts.import", "centre_reviewer_client", 403))
+        cases.append((name, "reviewer: role without accounts.import nor archive.import", "centre_reviewer_client", 403))
         if row.job:
             cases.append((name, "other centre's administrator", "other_admin_client", 404))
         cases.append((name, "own scope", row.own[0], row.own[1]))
@@ -125,3 +127,46 @@ def test_a_job_of_another_centre_cannot_be_confirmed(job, other_admin_client):
     assert response.status_code == 404
     assert job.status == ImportStatus.PREVIEW_READY
     assert Learner.objects.count() == learners
+
+
+@pytest.fixture
+def outcome_job(tree, centre_admin, other_admin):
+    from creditbank.accounts.tests.factories import make_learner
+    from creditbank.catalog.tests.factories import make_item
+    from creditbank.imports.tests.helpers import OUTCOME_HEADER, outcome_row
+
+    content = csv_bytes([outcome_row(make_learner(tree.a), make_item())], header=OUTCOME_HEADER)
+    created = services.create_import_job(
+        actor=centre_admin, org=tree.a_point, upload=SimpleUploadedFile("o.csv", content), kind="outcomes"
+    )
+    return services.preview_learner_import(created)
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("centre_admin_client", 200),
+        ("point_operator_client", 200),
+        ("other_admin_client", 404),
+        ("centre_reviewer_client", 403),
+    ],
+)
+def test_an_outcome_job_is_seen_in_the_scope_of_archive_import(request, outcome_job, client_name, expected):
+    response = request.getfixturevalue(client_name).get(reverse("imports:job-detail", args=[outcome_job.pk]))
+    assert response.status_code == expected
+
+
+def test_a_role_with_only_one_kind_of_import_sees_only_those_jobs(tree, job, outcome_job):
+    from django.test import Client
+
+    from creditbank.orgs.models import Role
+    from creditbank.orgs.tests.factories import make_staff
+
+    Role.objects.create(code="depositor", name="存入员", actions=["archive.import"])
+    depositor = make_staff(tree.a, "depositor", username="depositor")
+    client = Client()
+    client.force_login(depositor)
+    assert client.get(reverse("imports:job-detail", args=[outcome_job.pk])).status_code == 200
+    assert client.get(reverse("imports:job-detail", args=[job.pk])).status_code == 404
+    assert client.get(reverse("imports:job-create")).status_code == 403
+    assert client.get(reverse("imports:outcome-create")).status_code == 200

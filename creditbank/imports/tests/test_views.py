@@ -273,3 +273,63 @@ def test_an_operator_cannot_download_someone_elses_error_report(ready_job, centr
     response = centre_operator_client.get(url)
     assert response.status_code == 403
     assert AuditEntry.objects.filter(action="imports.download_report").count() == 0
+
+
+def test_outcome_deposit_upload_preview_confirm_report(centre_admin_client, tree, django_capture_on_commit_callbacks):
+    # given: a learner of A, a published item, a file with one good and one bad row
+    from creditbank.accounts.tests.factories import make_learner
+    from creditbank.archive.models import Outcome
+    from creditbank.catalog.tests.factories import make_item
+    from creditbank.imports.tests.helpers import OUTCOME_HEADER, outcome_row
+
+    learner, item = make_learner(tree.a_point), make_item()
+    content = csv_bytes(
+        [outcome_row(learner, item), outcome_row(learner, item, name="=HYPERLINK(1)", achieved_on="2024-02-30")],
+        header=OUTCOME_HEADER,
+        encoding="gbk",
+    )
+    form = centre_admin_client.get(reverse("imports:outcome-create"))
+    assert {org.code for org in form.context["form"].fields["org"].queryset} == {"A", "A-SUB", "A-PT"}
+    assert reverse("imports:outcome-template") in form.content.decode()
+    # when: upload (the preview runs when the upload commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = centre_admin_client.post(
+            reverse("imports:outcome-create"), {"file": SimpleUploadedFile("o.csv", content), "org": tree.a.pk}
+        )
+    # then
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert (job.kind, job.status, job.rows, job.valid, job.errors) == ("outcomes", ImportStatus.PREVIEW_READY, 2, 1, 1)
+    assert Outcome.objects.count() == 0
+    page = centre_admin_client.get(response["Location"]).content.decode()
+    assert "姓名：" in page
+    # when: confirm
+    with django_capture_on_commit_callbacks(execute=True):
+        centre_admin_client.post(reverse("imports:job-confirm", args=[job.pk]))
+    # then
+    job.refresh_from_db()
+    assert (job.status, job.imported, job.errors) == (ImportStatus.DONE, 1, 1)
+    assert Outcome.objects.get().import_job_id == job.pk
+    assert AuditEntry.objects.filter(action="imports.outcomes", actor__username="centre_admin").count() == 1
+    report = centre_admin_client.get(reverse("imports:job-report", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(report.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("行号", "证件号码", "姓名") or rows[0][1:3] == ("证件号码", "姓名")
+    assert rows[1][2] == "=HYPERLINK(1)"  # kept as text, never a formula
+    assert sheet.cell(row=2, column=3).data_type == "s"
+
+
+def test_the_outcome_template_downloads(centre_operator_client):
+    response = centre_operator_client.get(reverse("imports:outcome-template"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert [cell.value for cell in sheet[1]] == [
+        "证件号码",
+        "姓名",
+        "成果编码",
+        "成绩",
+        "取得日期",
+        "证书编号",
+        "学时",
+        "学分",
+    ]
