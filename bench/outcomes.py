@@ -23,7 +23,6 @@ Targets (issue 4): at least 50,000 rows/s, at least 60 % of the same-run COPY ra
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -36,6 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from run import _cli, machine, recreate_database  # the learner benchmark's helpers
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/creditbank_bench_outcomes"
 BENCH_PII_KEY = "bench-only-pii-key-not-a-secret"
@@ -46,10 +47,6 @@ COLUMNS = (
     "achieved_on, certificate_no, hours, credits, natural_key, import_job_id, external_id, note"
 )
 SCORES = ("86", "92", "75", "60", "98.5", "优秀", "良好", "合格", "中等", "及格", "A", "B+")
-
-
-def _cli() -> Path:
-    return Path(sys.executable).parent / "creditbank"
 
 
 def _env(database_url: str, var_dir: Path) -> dict[str, str]:
@@ -301,17 +298,6 @@ def child_import_export(path: str, limit: int) -> dict[str, Any]:
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _sql(url: str, *statements: str) -> None:
     import psycopg
 
@@ -359,7 +345,7 @@ def plain_copy(url: str, source: Path) -> float:
     """Truncate, checkpoint, and time COPY of the exported rows with its commit."""
     import psycopg
 
-    _sql(url, "TRUNCATE archive_outcome", "CHECKPOINT")
+    _sql(url, "TRUNCATE archive_outcome CASCADE", "CHECKPOINT")
     with psycopg.connect(url) as conn:
         started = time.perf_counter()
         with (
@@ -388,7 +374,7 @@ def bench_postgres(options: argparse.Namespace, work: Path, url: str) -> dict[st
     exported = work / "outcomes.copy"
     imports, walls, memories, copies = [], [], [], []
     for run in range(options.runs):
-        _sql(url, "TRUNCATE archive_outcome", "CHECKPOINT")
+        _sql(url, "TRUNCATE archive_outcome CASCADE", "CHECKPOINT")
         summary, wall, peak = run_import(path, env)
         _expect(summary["imported"] == options.rows and summary["errors"] == 0, f"import stored {summary}")
         stored = export_rows(url, exported)
@@ -405,9 +391,9 @@ def bench_postgres(options: argparse.Namespace, work: Path, url: str) -> dict[st
     # The table now holds every row (from the COPY): importing the file again stores nothing.
     again, _, again_peak = run_import(path, env)
     _expect(again["imported"] == 0 and again["duplicates"] == options.rows, f"re-import did {again}")
-    _sql(url, "TRUNCATE archive_outcome", "CHECKPOINT")
+    _sql(url, "TRUNCATE archive_outcome CASCADE", "CHECKPOINT")
     bulk = _child("bulk-create", env, exported, options.bulk_rows)
-    _sql(url, "TRUNCATE archive_outcome", "CHECKPOINT")
+    _sql(url, "TRUNCATE archive_outcome CASCADE", "CHECKPOINT")
     export = _child("import-export", env, exported, options.import_export_rows)
     return {
         "import": statistics.median(imports),
@@ -434,16 +420,6 @@ def bench_sqlite(options: argparse.Namespace, work: Path) -> dict[str, Any]:
     summary, wall, peak = run_import(path, env)
     _expect(summary["imported"] == options.sqlite_rows, f"SQLite import stored {summary}")
     return {"import": summary["seconds"], "wall": wall, "peak_mb": peak}
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
 
 
 def _verdict(condition: bool) -> str:

@@ -12,14 +12,12 @@ file's own rows are tracked in memory by the pipeline (see ``writers.py`` for th
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -203,40 +201,23 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
         meta = Outcome._meta
         quote = connection.ops.quote_name
         columns = ", ".join(quote(str(getattr(meta.get_field(name), "column", name))) for name in self.COLUMNS)
-        self.table = quote(meta.db_table)
-        self.statement = f"COPY {self.table} ({columns}) FROM STDIN"
+        self.stream = writers.CopyStream(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN")
         now = timezone.now().isoformat()
         self.prefix = f"{now}\t{now}\t"
         self.org_part = f"\t{org.pk}\t{_escape(org.path)}\t{source}\t{OutcomeStatus.STORED.value}\t"
         self.job_part = str(import_job_id) if import_job_id is not None else _NULL
-        self._cursor: Any = None
-        self._copy: AbstractContextManager[Any] | None = None
-        self._copy_stream: Any = None
-        self._probe_connection: Any = None
-        self._probe_cursor: Any = None
 
     def prepare(self, *, create_learners: bool = False) -> None:
-        self._cursor = connection.cursor()
-        # Other writers of outcomes (and, when we open accounts, of learners) wait until we commit;
-        # readers go on. So the duplicate checks stay true until the commit.
-        self._cursor.execute(f"LOCK TABLE {self.table} IN SHARE ROW EXCLUSIVE MODE")
-        if create_learners:
-            self._cursor.execute(
-                f"LOCK TABLE {connection.ops.quote_name(Learner._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
-            )
-        # The learner's foreign key is checked at the end of each statement, inside the overlap,
-        # rather than all at commit.
-        self._cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        if len(connection.atomic_blocks) == 1:
-            self._probe_connection = connections.create_connection(DEFAULT_DB_ALIAS)
-            self._probe_cursor = self._probe_connection.cursor()
+        # With accounts to open, the learner table is locked as the learner import locks it.
+        tables = (Outcome._meta.db_table, Learner._meta.db_table) if create_learners else (Outcome._meta.db_table,)
+        self.stream.start(*tables)
 
     # --- look-ups ---------------------------------------------------------------------------
 
     def _lookup_cursor(self) -> Any:
-        if self._probe_cursor is not None:
-            return self._probe_cursor
-        self._close_copy()  # inside an enclosing transaction the look-ups must see our own rows
+        if self.stream.probe_cursor is not None:
+            return self.stream.probe_cursor
+        self.stream.close_copy()  # inside an enclosing transaction the look-ups must see our own rows
         return None
 
     def find_learners(self, id_hashes: Sequence[str]) -> dict[str, LearnerRef]:
@@ -277,17 +258,11 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
     # --- writing ----------------------------------------------------------------------------
 
     def create_learners(self, identities: Sequence[IdentityData], account_numbers: Sequence[str]) -> list[int]:
-        self._close_copy()  # the accounts are inserted on this connection, before their outcomes
+        self.stream.close_copy()  # the accounts are inserted on this connection, before their outcomes
         return super().create_learners(identities, account_numbers)
 
     def write(self, rows: Sequence[OutcomeRow]) -> None:
-        if self._copy is None:
-            raw = self._cursor.cursor  # the psycopg cursor under Django's wrapper
-            manager = raw.copy(self.statement, writer=_queued_writer(raw))
-            self._copy_stream = manager.__enter__()
-            self._copy = manager
-        for text in self._lines(rows):
-            self._copy_stream.write(text)
+        self.stream.send(self._lines(rows))
         self.written += len(rows)
 
     def _lines(self, rows: Sequence[OutcomeRow]) -> Iterable[str]:
@@ -309,27 +284,11 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
         if buffer:
             yield "".join(buffer)
 
-    def _close_copy(self) -> None:
-        manager, self._copy = self._copy, None
-        if manager is not None:
-            manager.__exit__(None, None, None)
-
-    def _close_probes(self) -> None:
-        probe, self._probe_connection, self._probe_cursor = self._probe_connection, None, None
-        if probe is not None:
-            probe.close()
-
     def finish(self) -> None:
-        self._close_probes()
-        self._close_copy()
+        self.stream.finish()
 
     def abort(self) -> None:
-        self._close_probes()
-        manager, self._copy = self._copy, None
-        if manager is not None:
-            error = RuntimeError("import stopped")
-            with contextlib.suppress(Exception):  # the COPY fails on purpose; the transaction rolls back next
-                manager.__exit__(type(error), error, None)
+        self.stream.abort()
 
 
 _LEARNER_TABLE = Learner._meta.db_table
@@ -358,23 +317,6 @@ CROSS JOIN LATERAL (
 _NULL = "\\N"
 _escape = writers.copy_escape
 _hex_array = writers.hex_array
-
-
-COPY_QUEUE_BLOCKS = 64  # ~5 MB of COPY data in flight; psycopg's default 1,024 held ~100 MB
-
-
-def _queued_writer(cursor: Any) -> Any:
-    """psycopg's queued writer (a thread sends while we check the next batch), with a shorter
-    queue: the server is the slower side, so a long queue only holds memory, not time."""
-    from psycopg.copy import QueuedLibpqWriter
-
-    writer = QueuedLibpqWriter(cursor)
-    try:  # psycopg's own interruptible queue class (psycopg 3.2); without it, its default length
-        from psycopg._acompat import Queue
-    except ImportError:  # pragma: no cover - another psycopg 3 release
-        return writer
-    writer._queue = Queue(maxsize=COPY_QUEUE_BLOCKS)
-    return writer
 
 
 def _text_array(values: Iterable[str]) -> str:

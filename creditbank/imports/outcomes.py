@@ -42,7 +42,15 @@ from creditbank.imports import outcome_writers, progress, reports, values
 from creditbank.imports.errors import ImportErrorCode
 from creditbank.imports.outcome_writers import ItemRef, LearnerRef, OutcomeRow, OutcomeWriter
 from creditbank.imports.readers import Column, Source, Table, TableRow, cell_text, open_table
-from creditbank.imports.services import ImportCancelled, ImportOutcome, RowError, batches, row_error
+from creditbank.imports.services import (
+    ImportCancelled,
+    ImportOutcome,
+    RowError,
+    batches,
+    row_error,
+    run_once,
+    source_name,
+)
 from creditbank.orgs import permissions
 from creditbank.orgs.models import OrgUnit
 
@@ -595,7 +603,7 @@ def run_outcome_import(
     """
     started = time.perf_counter()
     _check_permission(actor, org, create_learners=create_learners)
-    name = filename or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "")) or ""
+    name = source_name(source, filename)
     opened = table or open_table(source, filename=name, columns=OUTCOME_COLUMNS)
     result = OutcomeImportResult(dry_run=dry_run, strict=strict, encoding=opened.encoding)
     writer = outcome_writers.writer_for(org, dry_run=dry_run, import_job_id=job_id)
@@ -610,18 +618,16 @@ def run_outcome_import(
     )
     total = max(opened.row_estimate, 1)
     phase = "preview" if dry_run else "import"
-    try:
-        if dry_run:
-            deposit.run(opened.rows(), job_id=job_id, phase=phase, total=total)
-        else:
-            with transaction.atomic(durable=True):
-                deposit.run(opened.rows(), job_id=job_id, phase=phase, total=total)
-                if strict and result.errors:
-                    transaction.set_rollback(True)
-                else:
-                    _audit(actor, org, result, name=name, job_id=job_id, strict=strict, create_learners=create_learners)
-    finally:
-        opened.close()
+    with opened:
+        run_once(
+            lambda: deposit.run(opened.rows(), job_id=job_id, phase=phase, total=total),
+            result,
+            dry_run=dry_run,
+            strict=strict,
+            record=lambda: _audit(
+                actor, org, result, name=name, job_id=job_id, strict=strict, create_learners=create_learners
+            ),
+        )
     if job_id is not None:
         progress.publish(job_id, phase=phase, processed=total, total=total)
     _final_counts(result, dry_run=dry_run, strict=strict)

@@ -256,36 +256,56 @@ def run_learner_import(
     """
     started = time.perf_counter()
     _check_permission(actor, org)
-    name = filename or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "")) or ""
+    name = source_name(source, filename)
     opened = table or open_table(source, filename=name, columns=LEARNER_COLUMNS)
     outcome = ImportOutcome(dry_run=dry_run, strict=strict, encoding=opened.encoding)
     writer = writers.writer_for(org, dry_run=dry_run)
-    try:
-        if dry_run:
-            _pipeline(opened, writer, outcome, strict=strict, job_id=job_id, on_row_error=on_row_error)
-        else:
-            with transaction.atomic(durable=True):
-                _pipeline(opened, writer, outcome, strict=strict, job_id=job_id, on_row_error=on_row_error)
-                if strict and outcome.errors:
-                    transaction.set_rollback(True)
-                else:
-                    audit.record(
-                        actor=actor,
-                        action=AUDIT_ACTION,
-                        object_type="imports.learners",
-                        object_id=str(job_id or ""),
-                        object_repr=Path(name).name[:200],
-                        org_path=org.path,
-                        after={**outcome.as_json(), "org": org.code, "strict": strict},
-                    )
-    finally:
-        opened.close()
+
+    def record() -> None:
+        audit.record(
+            actor=actor,
+            action=AUDIT_ACTION,
+            object_type="imports.learners",
+            object_id=str(job_id or ""),
+            object_repr=Path(name).name[:200],
+            org_path=org.path,
+            after={**outcome.as_json(), "org": org.code, "strict": strict},
+        )
+
+    with opened:
+        run_once(
+            lambda: _pipeline(opened, writer, outcome, strict=strict, job_id=job_id, on_row_error=on_row_error),
+            outcome,
+            dry_run=dry_run,
+            strict=strict,
+            record=record,
+        )
     if not dry_run and strict and outcome.errors:
         outcome.imported = 0
     elif dry_run:
         outcome.imported = 0 if strict and outcome.errors else outcome.valid
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def source_name(source: Source, filename: str | None) -> str:
+    return filename or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "")) or ""
+
+
+def run_once(
+    body: Callable[[], None], outcome: ImportOutcome, *, dry_run: bool, strict: bool, record: Callable[[], None]
+) -> None:
+    """An import's one transaction (none for a dry run, which writes nothing): with ``strict`` and
+    a bad row it is rolled back, else ``record`` writes the audit row inside it."""
+    if dry_run:
+        body()
+        return
+    with transaction.atomic(durable=True):
+        body()
+        if strict and outcome.errors:
+            transaction.set_rollback(True)
+        else:
+            record()
 
 
 def _pipeline(

@@ -108,6 +108,82 @@ class OrmWriter(LearnerWriter):
         return learners
 
 
+class CopyStream:
+    """One ``COPY ... FROM STDIN`` kept open across batches, fed by psycopg's queued writer (a
+    thread sends while the caller checks the next batch), and the second connection for the
+    look-ups of each batch. Shared by the learner and the outcome writers."""
+
+    QUEUE_BLOCKS = 64  # ~5 MB in flight; psycopg's default 1,024 blocks held ~100 MB when the server is slower
+
+    def __init__(self, statement: str) -> None:
+        self.statement = statement
+        self.cursor: Any = None
+        self.probe_cursor: Any = None
+        self._copy: AbstractContextManager[Any] | None = None
+        self._stream: Any = None
+        self._probe_connection: Any = None
+
+    def start(self, *lock_tables: str) -> None:
+        self.cursor = connection.cursor()
+        # Other writers of these tables wait until we commit; readers (and the console) go on.
+        for table in lock_tables:
+            self.cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+        # Foreign keys checked at the end of each COPY, while the next batch is being validated,
+        # rather than all at commit, when nothing else can run.
+        self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # When the import's transaction is the outermost one, the look-ups run on a second
+        # connection: it sees every committed row (nobody can add one while our lock is held), the
+        # file's own rows are tracked in memory, and so one COPY streams from start to end without
+        # stopping for each batch's query. Inside an enclosing transaction (tests), the look-ups
+        # must see uncommitted rows, so they share the connection and the COPY stops for them.
+        if len(connection.atomic_blocks) == 1:
+            self._probe_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self.probe_cursor = self._probe_connection.cursor()
+
+    def send(self, chunks: Iterable[str]) -> None:
+        if self._copy is None:
+            raw = self.cursor.cursor  # the psycopg cursor under Django's wrapper
+            manager = raw.copy(self.statement, writer=_queued_writer(raw))
+            self._stream = manager.__enter__()
+            self._copy = manager
+        for text in chunks:
+            self._stream.write(text)
+
+    def close_copy(self) -> None:
+        manager, self._copy = self._copy, None
+        if manager is not None:
+            manager.__exit__(None, None, None)
+
+    def _close_probes(self) -> None:
+        probe, self._probe_connection, self.probe_cursor = self._probe_connection, None, None
+        if probe is not None:
+            probe.close()
+
+    def finish(self) -> None:
+        self._close_probes()
+        self.close_copy()
+
+    def abort(self) -> None:
+        self._close_probes()
+        manager, self._copy = self._copy, None
+        if manager is not None:
+            error = RuntimeError("import stopped")
+            with contextlib.suppress(Exception):  # the COPY fails on purpose; the transaction rolls back next
+                manager.__exit__(type(error), error, None)
+
+
+def _queued_writer(cursor: Any) -> Any:
+    from psycopg.copy import QueuedLibpqWriter
+
+    writer = QueuedLibpqWriter(cursor)
+    try:  # psycopg's own interruptible queue class (psycopg 3.2), shorter
+        from psycopg._acompat import Queue
+    except ImportError:  # pragma: no cover - another psycopg 3 release: its default length
+        return writer
+    writer._queue = Queue(maxsize=CopyStream.QUEUE_BLOCKS)
+    return writer
+
+
 class CopyWriter(LearnerWriter):
     """``COPY ... FROM STDIN`` straight into the learner table, values encrypted here."""
 
@@ -120,52 +196,24 @@ class CopyWriter(LearnerWriter):
         super().__init__(org)
         meta = Learner._meta
         columns = ", ".join(connection.ops.quote_name(_column(meta.get_field(name))) for name in self.COLUMNS)
-        self.statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        self.stream = CopyStream(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN")
         now = timezone.now().isoformat()
         self.prefix = f"{now}\t{now}\t"
         self.suffix = (
             f"\t{org.pk}\t{copy_escape(org.path)}\t{LearnerStatus.PENDING.value}\t{OpeningChannel.IMPORT.value}\n"
         )
-        self._cursor: Any = None
-        self._copy: AbstractContextManager[Any] | None = None
-        self._copy_stream: Any = None
-        self._probe_connection: Any = None
-        self._probe_cursor: Any = None
 
     def prepare(self) -> None:
-        self._cursor = connection.cursor()
-        # Other writers wait until we commit; readers (and the console) go on.
-        self._cursor.execute(
-            f"LOCK TABLE {connection.ops.quote_name(Learner._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
-        )
-        # Foreign keys checked at the end of each COPY, while the next batch is being validated,
-        # rather than all at commit, when nothing else can run.
-        self._cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # When this import's transaction is the outermost one, the duplicate probes run on a second
-        # connection: it sees every committed row (nobody can add one while our lock is held), this
-        # file's own rows are tracked in memory, and so one COPY streams from start to end without
-        # stopping for each batch's query. Inside an enclosing transaction (tests), the probes must
-        # see uncommitted rows, so they share the connection and the COPY stops for them.
-        if len(connection.atomic_blocks) == 1:
-            self._probe_connection = connections.create_connection(DEFAULT_DB_ALIAS)
-            self._probe_cursor = self._probe_connection.cursor()
+        self.stream.start(Learner._meta.db_table)
 
     def existing(self, id_hashes: Sequence[str], phone_hashes: Sequence[str]) -> tuple[set[str], set[str]]:
-        if self._probe_cursor is not None:
-            return probe_hashes(self._probe_cursor, id_hashes, phone_hashes)
-        self._close_copy()
+        if self.stream.probe_cursor is not None:
+            return probe_hashes(self.stream.probe_cursor, id_hashes, phone_hashes)
+        self.stream.close_copy()
         return super().existing(id_hashes, phone_hashes)
 
     def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> None:
-        from psycopg.copy import QueuedLibpqWriter
-
-        if self._copy is None:
-            raw = self._cursor.cursor  # the psycopg cursor under Django's wrapper
-            manager = raw.copy(self.statement, writer=QueuedLibpqWriter(raw))
-            self._copy_stream = manager.__enter__()
-            self._copy = manager
-        for text in self._lines(rows, account_numbers):
-            self._copy_stream.write(text)
+        self.stream.send(self._lines(rows, account_numbers))
         self.written += len(rows)
 
     def _lines(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> Iterable[str]:
@@ -185,27 +233,11 @@ class CopyWriter(LearnerWriter):
         if buffer:
             yield "".join(buffer)
 
-    def _close_copy(self) -> None:
-        manager, self._copy = self._copy, None
-        if manager is not None:
-            manager.__exit__(None, None, None)
-
-    def _close_probes(self) -> None:
-        probe, self._probe_connection, self._probe_cursor = self._probe_connection, None, None
-        if probe is not None:
-            probe.close()
-
     def finish(self) -> None:
-        self._close_probes()
-        self._close_copy()
+        self.stream.finish()
 
     def abort(self) -> None:
-        self._close_probes()
-        manager, self._copy = self._copy, None
-        if manager is not None:
-            error = RuntimeError("import stopped")
-            with contextlib.suppress(Exception):  # the COPY fails on purpose; the transaction rolls back next
-                manager.__exit__(type(error), error, None)
+        self.stream.abort()
 
 
 _EXISTING_SQL = f"""

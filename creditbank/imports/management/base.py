@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,8 +17,43 @@ from creditbank.orgs.models import OrgUnit
 
 
 class ImportCommand(BaseCommand):
+    """``FILE [--org CODE] [--dry-run] [--strict] [--json]``: subclasses add their arguments and
+    say how to ``run`` the import; exit codes and the ``--json`` last line are the same for all."""
+
     org_help = "code of the organisation the learners belong to (default: the management centre)"
     inactive_org_message: Any = ""
+
+    def run(
+        self, path: Path, org: OrgUnit, options: dict[str, Any], on_row_error: Callable[[RowError], None]
+    ) -> ImportOutcome:
+        raise NotImplementedError
+
+    def notes(self, result: ImportOutcome) -> list[str]:
+        """Lines printed after the summary (without ``--json``)."""
+        return []
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(_("No such file: {path}").format(path=path), returncode=2)
+        org = self.org(options["org"])
+        as_json = options["json"]
+        try:
+            result = self.run(path, org, options, self.row_printer(as_json))
+        except ApplicationError as refused:
+            if as_json:
+                self.stdout.write(json.dumps(refused_summary(refused), ensure_ascii=False))
+            raise CommandError(
+                _("The file was refused: {message}").format(message=refused_text(refused)), returncode=1
+            ) from None
+        if as_json:
+            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
+        else:
+            self.stdout.write(self.summary(result, org))
+            for line in self.notes(result):
+                self.stdout.write(line)
+        if result.errors:
+            raise CommandError(_("{count} rows had errors.").format(count=result.errors), returncode=1)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", default="", help=self.org_help)

@@ -17,7 +17,7 @@ from creditbank.audit.models import AuditEntry
 from creditbank.catalog import services as catalog_services
 from creditbank.catalog.tests.factories import make_item
 from creditbank.core.errors import Forbidden
-from creditbank.imports import outcome_writers, outcomes, progress
+from creditbank.imports import outcome_writers, outcomes, progress, writers
 from creditbank.imports.readers import FileRefused
 from creditbank.imports.tests.helpers import OUTCOME_HEADER, new_person, outcome_row, write_csv, write_xlsx
 
@@ -408,9 +408,9 @@ def test_an_import_that_owns_its_transaction_probes_on_a_second_connection(tmp_p
 
     monkeypatch.setattr(outcomes, "BATCH_ROWS", 2)
     probes = []
-    real_create = outcome_writers.connections.create_connection
+    real_create = writers.connections.create_connection
     monkeypatch.setattr(
-        outcome_writers.connections, "create_connection", lambda alias: probes.append(alias) or real_create(alias)
+        writers.connections, "create_connection", lambda alias: probes.append(alias) or real_create(alias)
     )
     item, other = make_item(), make_item()
     learner, fresh = make_learner(tree.a), make_learner(tree.b)

@@ -6,17 +6,17 @@ usage. With ``--json`` the last line is ``{"rows", "imported", "duplicates", "er
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext as _
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext_lazy
 
-from creditbank.core.errors import ApplicationError
 from creditbank.imports import services
-from creditbank.imports.management.base import ImportCommand, refused_summary, refused_text
+from creditbank.imports.management.base import ImportCommand
+from creditbank.imports.services import ImportOutcome, RowError
+from creditbank.orgs.models import OrgUnit
 
 
 class Command(ImportCommand):
@@ -29,31 +29,14 @@ class Command(ImportCommand):
         parser.add_argument("file", help="the CSV or XLSX file (columns 姓名, 证件类型, 证件号码, 手机号码, 所属地区)")
         super().add_arguments(parser)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(_("No such file: {path}").format(path=path), returncode=2)
-        org = self.org(options["org"])
-        as_json = options["json"]
-        try:
-            outcome = services.run_learner_import(
-                path,
-                org=org,
-                filename=path.name,
-                strict=options["strict"],
-                dry_run=options["dry_run"],
-                on_row_error=self.row_printer(as_json),
-            )
-        except ApplicationError as refused:
-            if as_json:
-                self.stdout.write(json.dumps(refused_summary(refused), ensure_ascii=False))
-            raise CommandError(
-                _("The file was refused: {message}").format(message=refused_text(refused)), returncode=1
-            ) from None
-
-        if as_json:
-            self.stdout.write(json.dumps(outcome.as_json(), ensure_ascii=False))
-        else:
-            self.stdout.write(self.summary(outcome, org))
-        if outcome.errors:
-            raise CommandError(_("{count} rows had errors.").format(count=outcome.errors), returncode=1)
+    def run(
+        self, path: Path, org: OrgUnit, options: dict[str, Any], on_row_error: Callable[[RowError], None]
+    ) -> ImportOutcome:
+        return services.run_learner_import(
+            path,
+            org=org,
+            filename=path.name,
+            strict=options["strict"],
+            dry_run=options["dry_run"],
+            on_row_error=on_row_error,
+        )

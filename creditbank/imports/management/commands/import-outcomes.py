@@ -6,17 +6,18 @@ usage. With ``--json`` the last line is ``{"rows", "imported", "duplicates", "er
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from creditbank.core.errors import ApplicationError
 from creditbank.imports import outcomes
-from creditbank.imports.management.base import ImportCommand, refused_summary, refused_text
+from creditbank.imports.management.base import ImportCommand
+from creditbank.imports.services import ImportOutcome, RowError
+from creditbank.orgs.models import OrgUnit
 
 
 class Command(ImportCommand):
@@ -37,33 +38,19 @@ class Command(ImportCommand):
             help="open a pending account at --org for a person not found (optional columns 证件类型, 手机号码)",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(_("No such file: {path}").format(path=path), returncode=2)
-        org = self.org(options["org"])
-        as_json = options["json"]
-        try:
-            result = outcomes.run_outcome_import(
-                path,
-                org=org,
-                filename=path.name,
-                strict=options["strict"],
-                dry_run=options["dry_run"],
-                create_learners=options["create_learners"],
-                on_row_error=self.row_printer(as_json),
-            )
-        except ApplicationError as refused:
-            if as_json:
-                self.stdout.write(json.dumps(refused_summary(refused), ensure_ascii=False))
-            raise CommandError(
-                _("The file was refused: {message}").format(message=refused_text(refused)), returncode=1
-            ) from None
-        if as_json:
-            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
-        else:
-            self.stdout.write(self.summary(result, org))
-            if result.learners_created:
-                self.stdout.write(_("{count} accounts opened.").format(count=result.learners_created))
-        if result.errors:
-            raise CommandError(_("{count} rows had errors.").format(count=result.errors), returncode=1)
+    def run(
+        self, path: Path, org: OrgUnit, options: dict[str, Any], on_row_error: Callable[[RowError], None]
+    ) -> ImportOutcome:
+        return outcomes.run_outcome_import(
+            path,
+            org=org,
+            filename=path.name,
+            strict=options["strict"],
+            dry_run=options["dry_run"],
+            create_learners=options["create_learners"],
+            on_row_error=on_row_error,
+        )
+
+    def notes(self, result: ImportOutcome) -> list[str]:
+        created = getattr(result, "learners_created", 0)
+        return [_("{count} accounts opened.").format(count=created)] if created else []
