@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.accounts.choices import LearnerStatus
+from creditbank.archive.choices import OutcomeSource, OutcomeStatus
 from creditbank.archive.models import Deposit, Evidence, Outcome, natural_key
 from creditbank.audit import services as audit
 from creditbank.catalog.services import item_for_new_outcome
@@ -169,6 +170,31 @@ def _digest(upload: Any) -> str:
     return digest.hexdigest()
 
 
+def _save_evidence(
+    deposit: Deposit, files: Sequence[Any], checked: Sequence[uploads.CheckedUpload], saved: list[str]
+) -> None:
+    """Write checked files; ``saved`` collects their names, so a failure can delete them again
+    (files are not part of the transaction)."""
+    for upload, check in zip(files, checked, strict=True):
+        evidence = Evidence(
+            learner_id=deposit.learner_id,
+            deposit=deposit,
+            filename=check.filename,
+            content_type=check.content_type,
+            size=check.size,
+            sha256=_digest(upload),
+        )
+        evidence.file.save(check.filename, upload, save=False)
+        saved.append(evidence.file.name)
+        evidence.save()
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = Evidence._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+
+
 def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, actor: Any) -> Deposit:
     """Check everything first (facts, duplicates, every file), then store the application, the
     deposit and the evidence in one transaction."""
@@ -194,18 +220,7 @@ def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, act
                 kind=ApplicationKind.DEPOSIT, learner=learner, org=learner.org, actor=actor
             )
             deposit = Deposit.objects.create(application=application, learner=learner, item=item, **cleaned)
-            for upload, check in zip(files, checked, strict=True):
-                evidence = Evidence(
-                    learner=learner,
-                    deposit=deposit,
-                    filename=check.filename,
-                    content_type=check.content_type,
-                    size=check.size,
-                    sha256=_digest(upload),
-                )
-                evidence.file.save(check.filename, upload, save=False)
-                saved.append(evidence.file.name)
-                evidence.save()
+            _save_evidence(deposit, files, checked, saved)
             audit.record(
                 actor=actor,
                 action="archive.deposit_submit",
@@ -218,8 +233,101 @@ def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, act
                 },
             )
     except BaseException:
-        storage = Evidence._meta.get_field("file").storage
-        for name in saved:
-            storage.delete(name)
+        _delete_files(saved)
+        raise
+    return deposit
+
+
+def assign_item(application: Any, item_code: str, *, actor: Any) -> Deposit:
+    """The reviewer says which catalog item a deposit is (an "other" one, or a better match)."""
+    deposit = Deposit.objects.select_for_update().get(application=application)
+    try:
+        item = item_for_new_outcome(values.normalize_code(item_code))
+    except ApplicationError as exc:
+        message = exc.message if exc.status != 404 else _("This outcome is not in the catalog.")
+        raise ValidationFailed.for_field("item_code", message, code=exc.code) from None
+    before = {"item": deposit.item.code if deposit.item is not None else OTHER}
+    deposit.item = item
+    deposit.save(update_fields=["item", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="archive.deposit_item",
+        obj=deposit,
+        org_path=application.org_path,
+        before=before,
+        after={"item": item.code},
+    )
+    return deposit
+
+
+def certify_deposit(application: Any, *, actor: Any) -> Outcome:
+    """Store the certified outcome of an approved deposit: the item's current version and credits,
+    the certifying organisation, the evidence moved onto the outcome. Runs inside the review
+    step's transaction (``reviews.services``), so a refusal here leaves the application as it was."""
+    deposit = Deposit.objects.select_for_update().select_related("item").get(application=application)
+    if deposit.outcome_id is not None:
+        raise Conflict(_("This deposit is already stored."), code=DepositErrorCode.ALREADY_STORED)
+    if deposit.item is None:
+        raise ValidationFailed.for_field(
+            "item_code",
+            _("Say which catalog item this outcome is before certifying it."),
+            code=DepositErrorCode.REQUIRED,
+        )
+    item = item_for_new_outcome(deposit.item.code)  # the current published version, or a clear refusal
+    key = natural_key(item.code, certificate_no=deposit.certificate_no, achieved_on=deposit.achieved_on)
+    if Outcome.objects.filter(learner_id=deposit.learner_id, natural_key=key).exists():
+        raise Conflict(
+            _("The learner's archive already holds this outcome; reject the application as a duplicate."),
+            code=DepositErrorCode.ALREADY_STORED,
+        )
+    now = timezone.now()
+    org = application.org
+    outcome = Outcome.objects.create(
+        learner_id=deposit.learner_id,
+        item=item,
+        item_code=item.code,
+        org=org,
+        org_path=org.path,
+        source=OutcomeSource.SELF,
+        status=OutcomeStatus.CERTIFIED,
+        score=deposit.score,
+        achieved_on=deposit.achieved_on,
+        certificate_no=deposit.certificate_no,
+        hours=deposit.hours if deposit.hours is not None else item.learning_hours,
+        credits=item.credits,
+        natural_key=key,
+        certified_at=now,
+        certified_by_org=org,
+        note=deposit.note,
+    )
+    deposit.outcome = outcome
+    deposit.item = item
+    deposit.save(update_fields=["outcome", "item", "updated_at"])
+    Evidence.objects.filter(deposit=deposit).update(outcome=outcome)
+    audit.record(
+        actor=actor,
+        action="archive.certify",
+        obj=outcome,
+        org_path=org.path,
+        after={"item": item.code, "version": item.version, "credits": str(outcome.credits), "deposit": deposit.pk},
+    )
+    return outcome
+
+
+def resubmit_deposit(deposit: Deposit, *, note: str, files: Sequence[Any], actor: Any) -> Deposit:
+    """补正: the learner answers a return with a note and, if asked, more evidence."""
+    note = note.strip()
+    if not note:
+        raise ValidationFailed.for_field(
+            "note", _("Please say what you have supplemented or corrected."), code=DepositErrorCode.REQUIRED
+        )
+    checked = check_evidence(files) if files else []
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            review_services.resubmit_application(deposit.application, actor=actor, note=note[:500])
+            _save_evidence(deposit, files, checked, saved)
+    except BaseException:
+        _delete_files(saved)
         raise
     return deposit

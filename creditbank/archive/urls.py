@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/archive/outcomes/<int:pk>/", views.me_outcome, name="me-outcome"),
     path("me/deposits/new/", views.me_deposit_new, name="me-deposit-new"),
     path("me/deposits/<int:pk>/", views.me_deposit, name="me-deposit"),
+    path("me/deposits/<int:pk>/resubmit/", views.me_deposit_resubmit, name="me-deposit-resubmit"),
     path("me/evidence/<int:pk>/", views.me_evidence, name="me-evidence"),
     path("console/learners/<str:account_no>/archive/", views.learner_archive, name="learner-archive"),
     path(

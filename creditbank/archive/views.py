@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from creditbank.accounts.access import access_learner
 from creditbank.accounts.models import Learner
 from creditbank.archive import exports, selectors
-from creditbank.archive.deposits import OTHER, submit_deposit
+from creditbank.archive.deposits import OTHER, resubmit_deposit, submit_deposit
 from creditbank.archive.forms import ArchiveFilterForm, DepositForm
 from creditbank.archive.models import Evidence
 from creditbank.audit import services as audit
@@ -169,6 +169,25 @@ def me_deposit(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
         "evidence": deposit.evidence.all(),
     }
     return render(request, "archive/me_deposit.html", context)
+
+
+@learner_page
+@require_http_methods(["POST"])
+def me_deposit_resubmit(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
+    """补正: the learner answers a return with a note and, if asked, more files."""
+    deposit = selectors.get_learner_deposit(learner, pk)
+    try:
+        resubmit_deposit(
+            deposit,
+            note=request.POST.get("note", "")[:500],
+            files=request.FILES.getlist("evidence"),
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, "；".join(str(item.get("message")) for item in exc.details) or exc.message)
+    else:
+        messages.success(request, _("Sent again. Your service organisation will review it."))
+    return redirect("archive:me-deposit", pk=deposit.pk)
 
 
 def _file_response(evidence: Evidence) -> FileResponse:

@@ -22,3 +22,4 @@ class ReviewEventKind(models.TextChoices):
     RETURNED = "returned", _("Returned for supplement")
     REJECTED = "rejected", _("Rejected")
     RESUBMITTED = "resubmitted", _("Resubmitted")
+    CERTIFIED = "certified", _("Certified")

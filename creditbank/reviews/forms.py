@@ -33,11 +33,14 @@ class ApplicationActionForm(BootstrapFormMixin, forms.Form):
         choices=[
             (ReviewEventKind.ACCEPTED, ReviewEventKind.ACCEPTED.label),
             (ReviewEventKind.APPROVED, ReviewEventKind.APPROVED.label),
+            (ReviewEventKind.CERTIFIED, ReviewEventKind.CERTIFIED.label),
             (ReviewEventKind.RETURNED, ReviewEventKind.RETURNED.label),
             (ReviewEventKind.REJECTED, ReviewEventKind.REJECTED.label),
         ]
     )
     note = forms.CharField(label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    # Certifying an "other" deposit: the catalog item it is.
+    item_code = forms.CharField(label=_("Catalog item code"), required=False, max_length=32)
 
 
 class IdListField(forms.Field):
@@ -61,12 +64,13 @@ class IdListField(forms.Field):
 
 
 class BatchForm(forms.Form):
-    """Batch steps from the queue: accept, or pass first review."""
+    """Batch steps from the queue: accept, pass first review, or certify."""
 
     event = forms.ChoiceField(
         choices=[
             (ReviewEventKind.ACCEPTED, ReviewEventKind.ACCEPTED.label),
             (ReviewEventKind.APPROVED, ReviewEventKind.APPROVED.label),
+            (ReviewEventKind.CERTIFIED, ReviewEventKind.CERTIFIED.label),
         ]
     )
     ids = IdListField(error_messages={"required": _("Select at least one application.")})

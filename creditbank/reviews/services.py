@@ -66,6 +66,10 @@ def _move(application: Application, *, actor: Any, event: str, note: str = "") -
         from creditbank.accounts import services as account_services
 
         account_services.approve_opening(application.learner, actor=actor)
+    if application.kind == ApplicationKind.DEPOSIT and target == ApplicationStatus.APPROVED:
+        from creditbank.archive import deposits
+
+        deposits.certify_deposit(application, actor=actor)
     return application
 
 
@@ -77,6 +81,20 @@ def accept_application(application: Application, *, actor: Any, note: str = "") 
 def approve_first_review(application: Application, *, actor: Any, note: str = "") -> Application:
     """初审通过: for an opening application this activates the account."""
     return _move(application, actor=actor, event=ReviewEventKind.APPROVED, note=note)
+
+
+@transaction.atomic
+def certify_application(application: Application, *, actor: Any, note: str = "", item_code: str = "") -> Application:
+    """认证: a deposit is certified and its outcome stored. For an "other" deposit the reviewer
+    names the catalog item it is (``item_code``); a named item replaces the learner's choice."""
+    if item_code.strip() and application.kind == ApplicationKind.DEPOSIT:
+        from creditbank.archive import deposits
+
+        required = workflow.REQUIRED_ACTION[ReviewEventKind.CERTIFIED]
+        if not permissions.can(actor, required, application.org_path):
+            raise Forbidden(code="role_cannot_" + required.replace(".", "_"))
+        deposits.assign_item(application, item_code, actor=actor)
+    return _move(application, actor=actor, event=ReviewEventKind.CERTIFIED, note=note)
 
 
 def reject_application(application: Application, *, actor: Any, note: str) -> Application:

@@ -24,7 +24,7 @@ from creditbank.core.forms import add_application_error
 from creditbank.orgs import permissions
 from creditbank.reviews import selectors, services, workflow
 from creditbank.reviews.access import access_application
-from creditbank.reviews.choices import ReviewEventKind
+from creditbank.reviews.choices import ApplicationKind, ReviewEventKind
 from creditbank.reviews.forms import ApplicationActionForm, BatchForm, QueueFilterForm
 from creditbank.reviews.models import Application
 
@@ -34,6 +34,7 @@ E = ReviewEventKind
 STEPS: dict[str, dict[str, Any]] = {
     E.ACCEPTED: {"label": gettext_lazy("Accept"), "style": "btn-primary", "needs_reason": False},
     E.APPROVED: {"label": gettext_lazy("Pass first review"), "style": "btn-success", "needs_reason": False},
+    E.CERTIFIED: {"label": gettext_lazy("Certify"), "style": "btn-success", "needs_reason": False},
     E.RETURNED: {"label": gettext_lazy("Return for supplement"), "style": "btn-outline-warning", "needs_reason": True},
     E.REJECTED: {"label": gettext_lazy("Reject"), "style": "btn-outline-danger", "needs_reason": True},
 }
@@ -41,11 +42,12 @@ STEPS: dict[str, dict[str, Any]] = {
 SERVICES: dict[str, Callable[..., Application]] = {
     E.ACCEPTED: services.accept_application,
     E.APPROVED: services.approve_first_review,
+    E.CERTIFIED: services.certify_application,
     E.RETURNED: services.return_application,
     E.REJECTED: services.reject_application,
 }
 
-BATCH_EVENTS = (E.ACCEPTED, E.APPROVED)
+BATCH_EVENTS = (E.ACCEPTED, E.APPROVED, E.CERTIFIED)
 
 
 def _granted(user: Any, event: str, org_path: str | None = None) -> bool:
@@ -81,6 +83,7 @@ def _render_detail(
         for event, step in STEPS.items()  # in the order of STEPS: forward first, reject last
         if event in available and _granted(user, event, application.org_path)
     ]
+    deposit = getattr(application, "deposit", None) if application.kind == ApplicationKind.DEPOSIT else None
     context = {
         "application": application,
         "learner": application.learner,
@@ -88,6 +91,9 @@ def _render_detail(
         "steps": steps,
         "form": form,
         "failed_event": failed_event,
+        "deposit": deposit,
+        "evidence": deposit.evidence.all() if deposit is not None else [],
+        "can_view_evidence": deposit is not None and permissions.can(user, "archive.view"),
     }
     return render(request, "reviews/application_detail.html", context)
 
@@ -109,8 +115,9 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
     event = form.cleaned_data["event"]
     if not _granted(user, event, application.org_path):
         raise PermissionDenied
+    extra = {"item_code": form.cleaned_data["item_code"]} if event == E.CERTIFIED else {}
     try:
-        application = SERVICES[event](application, actor=user, note=form.cleaned_data["note"])
+        application = SERVICES[event](application, actor=user, note=form.cleaned_data["note"], **extra)
     except ApplicationError as exc:
         if exc.status == 403:
             raise

@@ -19,11 +19,21 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
         E.RETURNED: {S.SUBMITTED: S.RETURNED, S.ACCEPTED: S.RETURNED},
         E.RESUBMITTED: {S.RETURNED: S.SUBMITTED},
     },
+    # 自主存入: accepted (受理) by the learner's organisation, then certified (认证): the outcome is
+    # stored as certified with the item's credits (archive.deposits.certify_deposit).
+    ApplicationKind.DEPOSIT: {
+        E.ACCEPTED: {S.SUBMITTED: S.ACCEPTED},
+        E.CERTIFIED: {S.ACCEPTED: S.APPROVED},
+        E.REJECTED: {S.SUBMITTED: S.REJECTED, S.ACCEPTED: S.REJECTED},
+        E.RETURNED: {S.SUBMITTED: S.RETURNED, S.ACCEPTED: S.RETURNED},
+        E.RESUBMITTED: {S.RETURNED: S.SUBMITTED},
+    },
 }
 
 REQUIRED_ACTION: dict[str, str] = {
     E.ACCEPTED: "reviews.accept",
     E.APPROVED: "reviews.first_review",
+    E.CERTIFIED: "reviews.first_review",
     E.REJECTED: "reviews.first_review",
     E.RETURNED: "reviews.accept",
 }

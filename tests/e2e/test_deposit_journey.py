@@ -1,6 +1,8 @@
-"""Browser journey (issue 4): a learner finds an outcome in the catalog by pinyin initials, sends it
-with a photo of the certificate, follows the application, and sees the archive with its totals;
-a centre's staff member opens the learner's archive in the console and views the evidence."""
+"""Browser journey (issues 4 and 5): a learner finds an outcome in the catalog by pinyin initials,
+sends it with a photo of the certificate and follows the application; the acceptance point
+accepts it, the centre's reviewer looks at the evidence beside the form and certifies it; the
+outcome appears in the learner's archive as certified with its credits; the centre's operator
+sees the same archive in the console."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from creditbank.archive.models import Deposit
 from creditbank.archive.tests.factories import make_outcome
 from creditbank.catalog.tests.factories import make_item
+from creditbank.orgs.tests.factories import make_staff
 from tests.e2e.browser import log_in, new_page, zh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -21,10 +24,11 @@ PNG = (
 )
 
 
-def test_learner_self_deposits_and_sees_the_archive(
-    live_server, tree, learner_a, centre_operator, browser, screenshot_dir, tmp_path
+def test_learner_self_deposits_and_the_outcome_is_certified(
+    live_server, tree, learner_a, centre_operator, centre_reviewer, browser, screenshot_dir, tmp_path
 ):
-    # given a catalog item, and an outcome already stored by bulk deposit
+    # given a catalog item, an outcome already stored by bulk deposit, and a reviewer at the acceptance point
+    make_staff(tree.a_point, "reviewer", username="point_reviewer")
     make_item(code="HL-101", name="护理学导论", credits="3", type="degree_course", level=5)
     stored = make_item(code="JSJ-1", name="计算机应用基础", credits="4", type="degree_course", level=5)
     make_outcome(learner=learner_a, item=stored, achieved_on=dt.date(2023, 6, 30), score="88")
@@ -67,6 +71,33 @@ def test_learner_self_deposits_and_sees_the_archive(
     page.goto(base + "/me/archive/")
     assert "护理学导论" in page.inner_text("#deposit-applications")
     page.screenshot(path=str(screenshot_dir / "archive.png"), full_page=True)
+
+    # when the acceptance point accepts, and the centre's reviewer certifies with the evidence beside the form
+    point = new_page(browser)
+    log_in(point, base, "point_reviewer", "Staff@pass123")
+    point.wait_for_url(base + "/console/")
+    point.goto(base + f"/console/reviews/{deposit.application.pk}/")
+    point.get_by_role("button", name=zh("Accept"), exact=True).click()
+    point.wait_for_load_state()
+    reviewer = new_page(browser)
+    log_in(reviewer, base, "centre_reviewer", "Staff@pass123")
+    reviewer.wait_for_url(base + "/console/")
+    reviewer.goto(base + "/console/reviews/")
+    reviewer.click(f"a[href='/console/reviews/{deposit.application.pk}/']")
+    reviewer.wait_for_selector("#deposit-details")
+    assert "证书照片.png" in reviewer.inner_text("#evidence")
+    reviewer.screenshot(path=str(screenshot_dir / "review-deposit.png"), full_page=True)
+    reviewer.get_by_role("button", name=zh("Certify"), exact=True).click()
+    reviewer.wait_for_load_state()
+    # then the learner's archive shows it certified, with its credits counted
+    deposit.refresh_from_db()
+    assert deposit.outcome is not None
+    page.goto(base + "/me/archive/")
+    assert page.inner_text("#total-credits").strip() == "7.0"
+    assert page.inner_text("#certified-credits").strip() == "3.0"
+    row = page.locator(f"[data-outcome='{deposit.outcome.pk}']")
+    assert zh("Certified") in row.inner_text()
+    page.screenshot(path=str(screenshot_dir / "archive-certified.png"), full_page=True)
 
     # when a centre operator opens the learner's archive in the console
     staff = new_page(browser)

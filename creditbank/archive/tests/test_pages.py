@@ -54,6 +54,10 @@ ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "archive:me-deposit-new": ("", {"anon": LOGIN, "learner": 200, "staff": 302}),
     "archive:me-deposit": ("deposit", {"anon": LOGIN, "learner": 200, "other_learner": 404, "staff": 302}),
     "archive:me-evidence": ("evidence", {"anon": LOGIN, "learner": 200, "other_learner": 404, "staff": 302}),
+    "archive:me-deposit-resubmit": (
+        "deposit",
+        {"anon": LOGIN, "learner": 302, "other_learner": 404, "staff": 302},
+    ),
     "archive:learner-archive": (
         "account",
         {
@@ -108,7 +112,8 @@ def test_archive_pages_answer_each_caller(request, tree, world, root_auditor, na
         AuditEntry.objects.filter(action__startswith="archive.").count(),
     )
     # when
-    response = client.get(_url(name, ROUTES[name][0], world))
+    method = client.post if name.endswith("-resubmit") else client.get
+    response = method(_url(name, ROUTES[name][0], world))
     # then
     if expected == LOGIN:
         assert response.status_code == 302

@@ -145,7 +145,7 @@ def test_queue_offers_batch_steps_by_role(centre_reviewer_client, centre_operato
     reviewer = centre_reviewer_client.get(QUEUE)
     operator = centre_operator_client.get(QUEUE)
     # then
-    assert [event for event, _label in reviewer.context["batch_steps"]] == ["accepted", "approved"]
+    assert [event for event, _label in reviewer.context["batch_steps"]] == ["accepted", "approved", "certified"]
     assert 'name="ids"' in reviewer.content.decode()
     assert operator.context["batch_steps"] == []
     assert 'name="ids"' not in operator.content.decode()
