@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(_("Learners"), "learners:learner-list", "accounts.view"),
     Section(_("Open an account"), "learners:learner-open", "accounts.open"),
     Section(_("Bulk import"), "imports:job-list", "accounts.import", fallback_path="/console/imports/"),
+    Section(_("Deposit outcomes in bulk"), "imports:outcome-create", "archive.import"),
     Section(_("Review queue"), "reviews:queue", "reviews.view"),
     Section(_("Outcome catalog"), "catalog:item-list", "catalog.propose"),
     Section(_("Standards"), "catalog:standard-list", "catalog.propose"),
