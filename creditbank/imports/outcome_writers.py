@@ -118,6 +118,10 @@ class OutcomeWriter:
             found.update(pair for pair in rows if pair[1] in by_learner[pair[0]])
         return found
 
+    def own_keys(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which pairs are stored, this import's own rows included (on the import's connection)."""
+        return OutcomeWriter.existing_keys(self, keys)
+
     def existing_external_ids(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
         """Which (learner, idempotency key) pairs this org has pushed already (institution push)."""
         found: set[tuple[int, str]] = set()
@@ -219,6 +223,10 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
             return self.stream.probe_cursor
         self.stream.close_copy()  # inside an enclosing transaction the look-ups must see our own rows
         return None
+
+    def own_keys(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        self.stream.close_copy()  # the rows sent so far become visible to this connection
+        return super().own_keys(keys)
 
     def find_learners(self, id_hashes: Sequence[str]) -> dict[str, LearnerRef]:
         cursor = self._lookup_cursor()

@@ -491,3 +491,22 @@ def test_the_template_has_the_header_row_and_an_example(tree):
     rows = list(workbook.get_sheet_by_index(0).iter_rows())
     assert rows[0] == OUTCOME_HEADER
     assert rows[1][2] == outcomes.EXAMPLE_CODE
+
+
+def test_fingerprint_collisions_never_drop_a_row(tmp_path, tree, items, learner, monkeypatch):
+    # given: every (learner, key) gets the same fingerprint, batches of two rows, one true repeat
+    monkeypatch.setattr(outcomes, "BATCH_ROWS", 2)
+    monkeypatch.setattr(outcomes, "hash", lambda pair: 7, raising=False)
+    rows = [
+        outcome_row(learner, items.published, achieved_on="2024-01-01"),
+        outcome_row(learner, items.published, achieved_on="2024-01-02"),
+        outcome_row(learner, items.other, achieved_on="2024-01-01"),
+        outcome_row(learner, items.published, achieved_on="2024-01-02"),  # the true repeat
+        outcome_row(learner, items.other, achieved_on="2024-01-03"),
+    ]
+    path = write_csv(tmp_path / "o.csv", rows, header=OUTCOME_HEADER)
+    # when
+    result = _import(path, tree.a)
+    # then
+    assert (result.rows, result.imported, result.duplicates) == (5, 4, 1)
+    assert Outcome.objects.count() == 4
