@@ -142,6 +142,39 @@ def _outcome_count(world: World) -> Any:
     return Outcome.objects.count()
 
 
+def _my_deposit(world: World) -> Any:
+    """A returned deposit of the world's learner, made once per test by the state snapshot."""
+    if not hasattr(world, "deposit"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from creditbank.archive.deposits import DepositData, submit_deposit
+        from creditbank.catalog.models import CatalogItem
+        from creditbank.catalog.tests.factories import make_item
+        from creditbank.reviews import services as review_services
+
+        if not CatalogItem.objects.filter(code=CATALOG_CODE).exists():
+            make_item(code=CATALOG_CODE, name="计算机应用基础")
+        deposit = submit_deposit(
+            world.learner,
+            DepositData(item_code=CATALOG_CODE, achieved_on="2024-05-17"),
+            [SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n")],
+            actor=world.learner.user,
+        )
+        from creditbank.accounts.models import User
+
+        reviewer = User.objects.get(username="centre_reviewer")
+        review_services.return_application(deposit.application, actor=reviewer, note="请补充")
+        world.deposit = deposit  # type: ignore[attr-defined]
+    return world.deposit  # type: ignore[attr-defined]
+
+
+def _my_deposit_state(world: World) -> Any:
+    deposit = _my_deposit(world)
+    return Application.objects.filter(pk=deposit.application_id).values_list(
+        "status"
+    ).get(), ReviewEvent.objects.count()
+
+
 def _learner_only(status: int = 200) -> list[tuple[str, str, int, str | None]]:
     return [
         (ANONYMOUS, "anon_client", 401, "not_authenticated"),
@@ -242,6 +275,23 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("POST", "/api/v1/me/deposits"): Route(
         call=lambda client, world: _post_deposit(client), cases=_learner_only(201), state=_deposit_state
+    ),
+    ("GET", "/api/v1/me/applications"): Route(
+        call=lambda client, world: client.get("/api/v1/me/applications"), cases=_learner_only()
+    ),
+    ("POST", "/api/v1/me/applications/{application_id}/resubmit"): Route(
+        call=lambda client, world: client.post(
+            f"/api/v1/me/applications/{_my_deposit(world).application_id}/resubmit", {"note": "已补充"}
+        ),
+        cases=_learner_only(),
+        state=_my_deposit_state,
+    ),
+    ("POST", "/api/v1/me/applications/{application_id}/withdraw"): Route(
+        call=lambda client, world: post_json(
+            client, f"/api/v1/me/applications/{_my_deposit(world).application_id}/withdraw", {}
+        ),
+        cases=_learner_only(),
+        state=_my_deposit_state,
     ),
     # --- institutions: their own token, no session -------------------------------------
     ("POST", "/api/v1/outcomes:batch"): Route(
@@ -493,7 +543,7 @@ def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
     schema = anon_client.get("/api/v1/openapi.json").json()
     # then
     documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
-    assert len(documented) == 24
+    assert len(documented) == 27
     assert documented <= set(MATRIX)
 
 

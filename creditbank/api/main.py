@@ -23,6 +23,7 @@ from creditbank.audit.api import router as audit_router
 from creditbank.catalog.api import router as catalog_router
 from creditbank.orgs.api import router as orgs_router
 from creditbank.reviews.api import router as reviews_router
+from creditbank.reviews.me_api import router as my_applications_router
 
 DESCRIPTION = """\
 The REST API of creditbank, a lifelong-learning credit bank.
@@ -101,3 +102,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", archive_router)
 api.add_router("/", push_router)
+api.add_router("/", my_applications_router)

@@ -114,6 +114,10 @@ class Outcome(TimeStampedModel):
         db_index=False,
     )
     note = models.TextField(_("description"), blank=True)
+    # A certified outcome is never edited: when it proves wrong it is revoked, with the reason the
+    # learner reads. Database defaults, so that the bulk writers' COPY column lists need not name them.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True, db_default="")
 
     objects = OutcomeQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/deposits/new/", views.me_deposit_new, name="me-deposit-new"),
     path("me/deposits/<int:pk>/", views.me_deposit, name="me-deposit"),
     path("me/deposits/<int:pk>/resubmit/", views.me_deposit_resubmit, name="me-deposit-resubmit"),
+    path("me/deposits/<int:pk>/withdraw/", views.me_deposit_withdraw, name="me-deposit-withdraw"),
     path("me/evidence/<int:pk>/", views.me_evidence, name="me-evidence"),
     path("console/learners/<str:account_no>/archive/", views.learner_archive, name="learner-archive"),
     path(
@@ -18,4 +19,6 @@ urlpatterns = [
         name="learner-archive-export",
     ),
     path("console/evidence/<int:pk>/", views.staff_evidence, name="staff-evidence"),
+    path("console/outcomes/<int:pk>/", views.staff_outcome, name="staff-outcome"),
+    path("console/outcomes/<int:pk>/revoke/", views.staff_outcome_revoke, name="staff-outcome-revoke"),
 ]

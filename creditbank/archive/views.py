@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from creditbank.accounts.access import access_learner
 from creditbank.accounts.models import Learner
 from creditbank.archive import exports, selectors
+from creditbank.archive import services as archive_services
 from creditbank.archive.deposits import OTHER, resubmit_deposit, submit_deposit
 from creditbank.archive.forms import ArchiveFilterForm, DepositForm
 from creditbank.archive.models import Evidence
@@ -30,6 +31,8 @@ from creditbank.catalog import selectors as catalog_selectors
 from creditbank.console.decorators import console_user, require_action, staff_view
 from creditbank.core.errors import ApplicationError, NotFound
 from creditbank.core.forms import add_application_error
+from creditbank.orgs import permissions
+from creditbank.reviews import services as review_services
 from creditbank.reviews.selectors import learner_history
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -190,6 +193,19 @@ def me_deposit_resubmit(request: HttpRequest, learner: Learner, pk: int) -> Http
     return redirect("archive:me-deposit", pk=deposit.pk)
 
 
+@learner_page
+@require_http_methods(["POST"])
+def me_deposit_withdraw(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
+    deposit = selectors.get_learner_deposit(learner, pk)
+    try:
+        review_services.withdraw_application(deposit.application, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Withdrawn. Nothing will be stored from this application."))
+    return redirect("archive:me-deposit", pk=deposit.pk)
+
+
 def _file_response(evidence: Evidence) -> FileResponse:
     # Photos open in the browser; PDFs download (a browser's PDF viewer refuses sandboxed pages).
     inline = evidence.content_type.startswith("image/")
@@ -228,6 +244,42 @@ def learner_archive_export(request: HttpRequest, account_no: str) -> HttpRespons
     learner = access_learner(user, account_no, action="archive.view")
     audit.record(actor=user, action="archive.export", obj=learner, org_path=learner.org_path, after={"format": "xlsx"})
     return _xlsx_response(learner)
+
+
+@staff_view
+def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """One outcome in scope, with its evidence, and the revoke form for those who may."""
+    user = console_user(request)
+    require_action(user, "archive.view")
+    outcome = archive_services.access_outcome(user, pk)
+    context = {
+        "outcome": outcome,
+        "learner": outcome.learner,
+        "evidence": selectors.outcome_evidence(outcome),
+        "can_revoke": outcome.status != "revoked"
+        and (
+            permissions.can(user, archive_services.REVOKE_ACTION, outcome.learner.org_path)
+            or permissions.can(user, archive_services.REVOKE_ACTION, outcome.org_path)
+        ),
+    }
+    return render(request, "archive/console/outcome_detail.html", context)
+
+
+@staff_view
+@require_http_methods(["POST"])
+def staff_outcome_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user = console_user(request)
+    require_action(user, archive_services.REVOKE_ACTION)
+    outcome = archive_services.access_outcome(user, pk)
+    try:
+        archive_services.revoke_outcome(outcome, actor=user, reason=request.POST.get("reason", "")[:2000])
+    except ApplicationError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, "；".join(str(item.get("message")) for item in exc.details) or exc.message)
+    else:
+        messages.success(request, _("The outcome is revoked; it stays in the archive and counts for nothing."))
+    return redirect("archive:staff-outcome", pk=outcome.pk)
 
 
 @staff_view

@@ -29,6 +29,7 @@ ACTIONS: dict[str, Any] = {
     "catalog.publish": _("Publish and retire catalog items (management centre)"),
     "archive.view": _("View learners' stored outcomes"),
     "archive.import": _("Deposit outcomes in bulk"),
+    "archive.revoke": _("Revoke certified outcomes (with a reason)"),
 }
 
 DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -50,6 +51,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
             "catalog.publish",
             "archive.view",
             "archive.import",
+            "archive.revoke",
         ),
     ),
     "reviewer": (

@@ -13,6 +13,7 @@ class ApplicationStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned for supplement")
     REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the learner")
 
 
 class ReviewEventKind(models.TextChoices):
@@ -23,3 +24,4 @@ class ReviewEventKind(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     RESUBMITTED = "resubmitted", _("Resubmitted")
     CERTIFIED = "certified", _("Certified")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -34,6 +34,8 @@ def submit_application(*, kind: str, learner: Any, org: Any, actor: Any) -> Appl
 
 @transaction.atomic
 def _move(application: Application, *, actor: Any, event: str, note: str = "") -> Application:
+    if event in workflow.LEARNER_EVENTS:
+        raise Forbidden(code="not_your_application")
     required = workflow.REQUIRED_ACTION.get(event)
     if required is not None and not permissions.can(actor, required, application.org_path):
         raise Forbidden(code="role_cannot_" + required.replace(".", "_"))
@@ -127,6 +129,28 @@ def resubmit_application(application: Application, *, actor: Any, note: str = ""
         from_status=previous,
         to_status=target,
         note=note.strip(),
+    )
+    return application
+
+
+@transaction.atomic
+def withdraw_application(application: Application, *, actor: Any, note: str = "") -> Application:
+    """The learner takes a deposit back before it is decided (a final step: nothing is stored)."""
+    if actor is None or actor.pk != application.learner.user_id:
+        raise Forbidden(code="not_your_application")
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    target = workflow.next_status(application.kind, application.status, ReviewEventKind.WITHDRAWN)
+    previous = application.status
+    application.status = target
+    application.decided_at = timezone.now()
+    application.save(update_fields=["status", "decided_at", "updated_at"])
+    ReviewEvent.objects.create(
+        application=application,
+        actor=actor,
+        kind=ReviewEventKind.WITHDRAWN,
+        from_status=previous,
+        to_status=target,
+        note=note.strip()[:500],
     )
     return application
 

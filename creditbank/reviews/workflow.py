@@ -27,6 +27,8 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
         E.REJECTED: {S.SUBMITTED: S.REJECTED, S.ACCEPTED: S.REJECTED},
         E.RETURNED: {S.SUBMITTED: S.RETURNED, S.ACCEPTED: S.RETURNED},
         E.RESUBMITTED: {S.RETURNED: S.SUBMITTED},
+        # The learner may take it back while nobody has decided.
+        E.WITHDRAWN: {S.SUBMITTED: S.WITHDRAWN, S.ACCEPTED: S.WITHDRAWN, S.RETURNED: S.WITHDRAWN},
     },
 }
 
@@ -38,7 +40,9 @@ REQUIRED_ACTION: dict[str, str] = {
     E.RETURNED: "reviews.accept",
 }
 
-FINAL_STATUSES = frozenset({S.APPROVED, S.REJECTED})
+FINAL_STATUSES = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})
+# Steps only the applicant takes (never a staff role).
+LEARNER_EVENTS = frozenset({E.RESUBMITTED, E.WITHDRAWN})
 
 
 def next_status(kind: str, status: str, event: str) -> str:

@@ -58,6 +58,15 @@ ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
         "deposit",
         {"anon": LOGIN, "learner": 302, "other_learner": 404, "staff": 302},
     ),
+    "archive:me-deposit-withdraw": ("deposit", {"anon": LOGIN, "other_learner": 404, "staff": 302}),
+    "archive:staff-outcome": (
+        "outcome",
+        {"anon": LOGIN, "learner": 403, "auditor": 403, "other_admin": 404, "centre_operator": 200},
+    ),
+    "archive:staff-outcome-revoke": (
+        "outcome",
+        {"anon": LOGIN, "learner": 403, "centre_operator": 403, "other_admin": 404, "centre_admin": 302},
+    ),
     "archive:learner-archive": (
         "account",
         {
@@ -112,7 +121,7 @@ def test_archive_pages_answer_each_caller(request, tree, world, root_auditor, na
         AuditEntry.objects.filter(action__startswith="archive.").count(),
     )
     # when
-    method = client.post if name.endswith("-resubmit") else client.get
+    method = client.post if name.endswith(("-resubmit", "-withdraw", "-revoke")) else client.get
     response = method(_url(name, ROUTES[name][0], world))
     # then
     if expected == LOGIN:

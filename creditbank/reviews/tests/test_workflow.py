@@ -36,8 +36,9 @@ def test_available_events():
 
 
 def test_a_deposit_is_accepted_then_certified():
-    assert set(workflow.available_events("deposit", "submitted")) == {"accepted", "rejected", "returned"}
-    assert set(workflow.available_events("deposit", "accepted")) == {"certified", "rejected", "returned"}
+    assert set(workflow.available_events("deposit", "submitted")) == {"accepted", "rejected", "returned", "withdrawn"}
+    assert set(workflow.available_events("deposit", "accepted")) == {"certified", "rejected", "returned", "withdrawn"}
+    assert workflow.available_events("deposit", "withdrawn") == []
     assert workflow.next_status("deposit", "accepted", "certified") == "approved"
     with pytest.raises(ApplicationError):
         workflow.next_status("deposit", "accepted", "approved")  # first review is the opening's step
