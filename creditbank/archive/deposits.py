@@ -264,7 +264,7 @@ def certify_deposit(application: Any, *, actor: Any) -> Outcome:
     """Store the certified outcome of an approved deposit: the item's current version and credits,
     the certifying organisation, the evidence moved onto the outcome. Runs inside the review
     step's transaction (``reviews.services``), so a refusal here leaves the application as it was."""
-    deposit = Deposit.objects.select_for_update().select_related("item").get(application=application)
+    deposit = Deposit.objects.select_for_update(of=("self",)).select_related("item").get(application=application)
     if deposit.outcome_id is not None:
         raise Conflict(_("This deposit is already stored."), code=DepositErrorCode.ALREADY_STORED)
     if deposit.item is None:
