@@ -91,6 +91,16 @@ def other_admin(tree: Tree) -> Any:
 
 
 @pytest.fixture
+def root_reviewer(tree: Tree) -> Any:
+    return make_staff(tree.mc, "reviewer", username="root_reviewer")
+
+
+@pytest.fixture
+def root_reviewer_client(root_reviewer: Any) -> Client:
+    return _client_for(root_reviewer)
+
+
+@pytest.fixture
 def root_auditor(tree: Tree) -> Any:
     return make_staff(tree.mc, "auditor", username="root_auditor")
 

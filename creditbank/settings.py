@@ -240,6 +240,20 @@ CREDITBANK_LOGIN_LOCK_MINUTES = int(os.environ.get("CREDITBANK_LOGIN_LOCK_MINUTE
 CREDITBANK_SMS_BACKEND = os.environ.get("CREDITBANK_SMS_BACKEND", "creditbank.accounts.sms.LoggingSmsBackend")
 CREDITBANK_PHONE_CODE_TTL = 600
 CREDITBANK_API_TOKEN_DAYS = int(os.environ.get("CREDITBANK_API_TOKEN_DAYS", "30"))
+# Days an open application may wait before the queue shows it overdue, per kind of application
+# (CREDITBANK_REVIEW_LIMIT_DAYS="account_opening=5,deposit=15"; kinds not named use "default").
+CREDITBANK_REVIEW_LIMIT_DAYS = {
+    "default": 10,
+    "account_opening": 5,
+    "deposit": 15,
+    **{
+        kind.strip(): int(days)
+        for kind, _sep, days in (
+            item.partition("=") for item in os.environ.get("CREDITBANK_REVIEW_LIMIT_DAYS", "").split(",") if "=" in item
+        )
+        if days.strip().isdigit()
+    },
+}
 
 LOGGING = {
     "version": 1,

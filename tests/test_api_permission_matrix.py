@@ -23,7 +23,6 @@ from creditbank.accounts.tests.factories import identity_data
 from creditbank.api.tests.helpers import JSON, bearer_client, make_opening_application, post_json
 from creditbank.audit import services as audit
 from creditbank.audit.models import AuditEntry
-from creditbank.orgs.tests.factories import make_staff
 from creditbank.reviews.models import Application, ReviewEvent
 
 pytestmark = pytest.mark.django_db
@@ -424,18 +423,6 @@ MATRIX: dict[tuple[str, str], Route] = {
 
 # A list in scope includes the target; the other centre's list leaves it out.
 _SEES_TARGET = {OWN_SCOPE: True, MANAGEMENT: True, OTHER_CENTRE: False}
-
-
-@pytest.fixture
-def root_reviewer(tree):
-    return make_staff(tree.mc, "reviewer", username="root_reviewer")
-
-
-@pytest.fixture
-def root_reviewer_client(root_reviewer):
-    client = Client()
-    client.force_login(root_reviewer)
-    return client
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.console.forms import BootstrapFormMixin
-from creditbank.reviews.choices import ApplicationStatus, ReviewEventKind
+from creditbank.reviews.choices import ApplicationKind, ApplicationStatus, ReviewEventKind
+from creditbank.reviews.selectors import QueueFilter
 
 QUEUE_STATUSES = [("open", _("Open (waiting for someone)")), *ApplicationStatus.choices, ("all", _("All"))]
 MAX_BATCH = 500
@@ -17,6 +18,24 @@ MAX_BATCH = 500
 
 class QueueFilterForm(BootstrapFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=QUEUE_STATUSES)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *ApplicationKind.choices])
+    item = forms.CharField(label=_("Catalog item code"), required=False, max_length=32)
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    region = forms.RegexField(
+        label=_("Applicant's region code"), required=False, regex=r"^\d{6}$", max_length=6, strip=True
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def clean_submitted_from(self) -> Any:
+        return _sane_date(self.cleaned_data.get("submitted_from"))
+
+    def clean_submitted_to(self) -> Any:
+        return _sane_date(self.cleaned_data.get("submitted_to"))
 
     def selected_status(self) -> str:
         """The selector's ``status`` argument: "open" by default, "" for all."""
@@ -24,6 +43,28 @@ class QueueFilterForm(BootstrapFormMixin, forms.Form):
         if not status:
             return "open"
         return "" if status == "all" else status
+
+    def queue_filter(self) -> QueueFilter:
+        if not self.is_bound:
+            return QueueFilter()
+        if not self.is_valid():
+            return QueueFilter(status=self.selected_status())
+        data = self.cleaned_data
+        return QueueFilter(
+            status=self.selected_status(),
+            kind=data["kind"],
+            item_code=data["item"].strip(),
+            submitted_from=data["submitted_from"],
+            submitted_to=data["submitted_to"],
+            region=data["region"] or "",
+            overdue=data["overdue"],
+        )
+
+
+def _sane_date(value: Any) -> Any:
+    if value is not None and not 1900 <= value.year <= 9000:
+        raise forms.ValidationError(_("Enter a date between 1900 and 9000."), code="out_of_range")
+    return value
 
 
 class ApplicationActionForm(BootstrapFormMixin, forms.Form):

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,11 +61,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = console_user(request)
     require_action(user, "reviews.view")
     form = QueueFilterForm(request.GET or None)
-    status = form.selected_status() if request.GET else "open"
-    applications = selectors.list_review_queue(user, status=status)
+    applications = selectors.list_review_queue(user, filters=form.queue_filter())
+    page_obj = paginate(request, applications)
+    now = timezone.now()
+    for application in page_obj:
+        application.days_waiting, application.is_overdue = selectors.waiting_days(application, now)
     context = {
         "form": form,
-        "page_obj": paginate(request, applications),
+        "page_obj": page_obj,
         "filter_query": query_without_page(request),
         "status_value": (form.cleaned_data.get("status") if form.is_bound and form.is_valid() else "") or "open",
         "batch_steps": [(event, STEPS[event]["label"]) for event in BATCH_EVENTS if _granted(user, event)],
