@@ -116,3 +116,87 @@ def first_review(request: HttpRequest, application_id: int, payload: FirstReview
     """Approve, reject or return for supplement; for an opening application, approval activates the account."""
     application = access.access_application(current_user(request), application_id)
     return DECISIONS[payload.decision](application, actor=current_user(request), note=payload.note)
+
+
+# --- the staff API of issue 5: /reviews/queue, /reviews/{id}, /reviews/{id}/{action} -----------
+
+
+class QueueFilter(Schema):
+    kind: Annotated[ApplicationKind | None, BlankToNone] = None
+    state: str = Field("open", description="open (waiting for someone, the default), all, or one status.")
+    item: str = Field("", max_length=32, description="Catalog item code of a deposit.")
+    overdue: bool = Field(False, description="Only applications waiting longer than their kind's limit.")
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        return ApplicationFilter._known_status(value)
+
+
+class QueueItemOut(ApplicationOut):
+    days_waiting: int
+    overdue: bool
+
+    @staticmethod
+    def resolve_days_waiting(obj: Any) -> int:
+        return selectors.waiting_days(obj)[0]
+
+    @staticmethod
+    def resolve_overdue(obj: Any) -> bool:
+        return selectors.waiting_days(obj)[1]
+
+
+class StepIn(Schema):
+    comment: str = Field("", max_length=2000, description="Required to reject or return; the learner reads it.")
+    item_code: str = Field("", max_length=32, description='Approving an "other" deposit: the catalog item it is.')
+
+
+Action = Literal["accept", "first-review", "approve", "reject", "return"]
+
+
+def _step(application: Any, action: str, actor: Any, payload: StepIn) -> Any:
+    """Each action by the kind's own step: approving a deposit certifies it; first review (初审)
+    is the opening's decision; a step the application's state does not allow answers 409."""
+    if action == "accept":
+        return services.accept_application(application, actor=actor, note=payload.comment)
+    if action == "reject":
+        return services.reject_application(application, actor=actor, note=payload.comment)
+    if action == "return":
+        return services.return_application(application, actor=actor, note=payload.comment)
+    if application.kind == ApplicationKind.DEPOSIT and action == "approve":
+        return services.certify_application(application, actor=actor, note=payload.comment, item_code=payload.item_code)
+    if application.kind == ApplicationKind.ACCOUNT_OPENING:
+        return services.approve_first_review(application, actor=actor, note=payload.comment)
+    from creditbank.reviews import workflow
+
+    return workflow.next_status(application.kind, application.status, action)  # raises invalid_transition
+
+
+@router.get("/queue", response=list[QueueItemOut], summary="The review queue, oldest first")
+@paginate(Pagination)
+def review_queue(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
+    state = "" if filters.state == "all" else filters.state
+    return selectors.list_review_queue(
+        current_user(request),
+        filters=selectors.QueueFilter(
+            status=state, kind=filters.kind or "", item_code=filters.item, overdue=filters.overdue
+        ),
+    )
+
+
+@router.get("/{application_id}", response=ApplicationDetailOut, summary="One application with its history")
+def review_detail(request: HttpRequest, application_id: int) -> Any:
+    return access.access_application(current_user(request), application_id)
+
+
+@router.post(
+    "/{application_id}/{action}",
+    response=ApplicationOut,
+    summary="Take a step: accept, first-review, approve, reject, return",
+)
+def review_step(request: HttpRequest, application_id: int, action: Action, payload: StepIn | None = None) -> Any:
+    """Answers 409 ``invalid_transition`` when the application has moved on (another reviewer was
+    first), 403 when the caller's role may not take the step, 404 outside the caller's scope."""
+    actor = current_user(request)
+    application = access.access_application(actor, application_id)
+    return _step(application, action, actor, payload or StepIn(comment="", item_code=""))
