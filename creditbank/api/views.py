@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -63,6 +64,11 @@ def _null_field(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
     found = _null_in(dict(request.GET.lists()))
     if found is not None:
         return found.split(".")[0]
+    if request.content_type == "multipart/form-data":
+        # The fields, never the files: a photo or a PDF holds NUL bytes, and reading the raw body
+        # would also cap uploads at DATA_UPLOAD_MAX_MEMORY_SIZE.
+        found = _null_in(dict(request.POST.lists()))
+        return found.split(".")[0] if found is not None else None
     if request.body and b"\x00" in request.body:
         return ""  # a raw NUL byte: not JSON either
     if request.body and b"\\u0000" in request.body and request.content_type == "application/json":
@@ -79,7 +85,11 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        field = _null_field(request, kwargs)
+        try:
+            field = _null_field(request, kwargs)
+        except RequestDataTooBig:
+            message = _("The request is too large.")
+            return error_response(413, "request_too_large", message, [])
         if field is not None:
             message = _("Null characters are not allowed.")
             return error_response(

@@ -35,8 +35,9 @@ def learner_outcomes(learner: Any, filters: ArchiveFilter | None = None) -> Quer
     if filters.type_code:
         queryset = queryset.filter(item__outcome_type__code=filters.type_code)
     if filters.year is not None:
-        start = dt.date(filters.year, 1, 1)
-        queryset = queryset.filter(achieved_on__gte=start, achieved_on__lt=start.replace(year=filters.year + 1))
+        queryset = queryset.filter(
+            achieved_on__gte=dt.date(filters.year, 1, 1), achieved_on__lte=dt.date(filters.year, 12, 31)
+        )
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.source:

@@ -148,6 +148,8 @@ def parse_hours(value: str) -> int | None:
             number = None
         if number is None or not number.is_finite() or number != number.to_integral_value():
             raise CellError(ImportErrorCode.HOURS_FORMAT, _("Learning hours are a whole number."))
+        if abs(number) > MAX_HOURS:  # before int(): "1e100000" must not become a 100,000-digit integer
+            raise CellError(ImportErrorCode.HOURS_FORMAT, _("Learning hours are a whole number from 0 to 100000."))
         hours = int(number)
     if hours < 0 or hours > MAX_HOURS:
         raise CellError(ImportErrorCode.HOURS_FORMAT, _("Learning hours are a whole number from 0 to 100000."))
@@ -163,10 +165,12 @@ def parse_credits(value: str) -> Decimal | None:
         number = Decimal(text)
     except InvalidOperation:
         number = None
-    if number is None or not number.is_finite() or number != number.quantize(Decimal("0.1")):
+    if number is None or not number.is_finite():
         raise CellError(ImportErrorCode.CREDITS_FORMAT, _("Credits are a number with at most one decimal."))
-    if number < 0 or number > MAX_CREDITS:
+    if number < 0 or number > MAX_CREDITS:  # before quantize(), which fails on "1e30"
         raise CellError(ImportErrorCode.CREDITS_FORMAT, _("Credits are a number from 0 to 200."))
+    if number != number.quantize(Decimal("0.1")):
+        raise CellError(ImportErrorCode.CREDITS_FORMAT, _("Credits are a number with at most one decimal."))
     return number.quantize(Decimal("0.1"))
 
 

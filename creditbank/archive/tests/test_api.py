@@ -114,3 +114,50 @@ def test_a_bad_deposit_is_a_422_with_field_details_and_stores_nothing(tree, lear
     missing = client.post("/api/v1/me/deposits", {"item_code": "HL-1", "achieved_on": "2024-05-01"})
     assert missing.status_code == 422
     assert Deposit.objects.count() == 0
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_real_photos_and_files_up_to_the_limit_are_accepted(tree, learner_a):
+    # a real PNG holds NUL bytes, and a 6 MB PDF is over Django's in-memory body limit
+    make_item(code="HL-1", name="护理学导论", credits="3")
+    client = bearer_client(learner_a.user)
+    big_pdf = b"%PDF-1.4\n" + b"\x00" * (6 * 1024 * 1024) + b"\n%%EOF\n"
+    response = client.post(
+        "/api/v1/me/deposits",
+        {
+            "item_code": "HL-1",
+            "achieved_on": "2024-05-17",
+            "evidence": [SimpleUploadedFile("photo.png", PNG), SimpleUploadedFile("big.pdf", big_pdf)],
+        },
+    )
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["evidence"] == ["photo.png", "big.pdf"]
+
+
+def test_a_nul_character_in_a_form_field_is_still_refused(tree, learner_a):
+    make_item(code="HL-1", name="护理学导论", credits="3")
+    client = bearer_client(learner_a.user)
+    response = client.post(
+        "/api/v1/me/deposits",
+        {
+            "item_code": "HL-1",
+            "achieved_on": "2024-05-17",
+            "note": "a\x00b",
+            "evidence": [SimpleUploadedFile("p.png", PNG)],
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] == "note"
+    assert Deposit.objects.count() == 0
+
+
+def test_my_outcomes_at_the_edge_of_the_calendar(archive, learner_a):
+    client = bearer_client(learner_a.user)
+    response = client.get("/api/v1/me/outcomes?year=9999")
+    assert response.status_code == 200
+    assert response.json()["count"] == 0

@@ -153,10 +153,10 @@ def test_hours_and_credits():
     assert values.parse_credits("2.5") == Decimal("2.5")
     assert values.parse_credits("3") == Decimal("3.0")
     assert values.parse_credits("") is None
-    for bad in ("4.5", "-1", "x"):
+    for bad in ("4.5", "-1", "x", "1e100000", "-1e100000"):
         with pytest.raises(CellError):
             values.parse_hours(bad)
-    for bad in ("2.25", "-1", "201", "x"):
+    for bad in ("2.25", "-1", "201", "x", "1e30", "1e-30", "-1e30", "Infinity"):
         with pytest.raises(CellError):
             values.parse_credits(bad)
 
