@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from run import _cli, machine, recreate_database  # the learner benchmark's helpers
+from run import _env as learner_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/creditbank_bench_outcomes"
-BENCH_PII_KEY = "bench-only-pii-key-not-a-secret"
 HEADER = ["证件号码", "姓名", "成果编码", "成绩", "取得日期", "证书编号", "学时", "学分"]
 # The outcome columns as the import writes them (COPY baseline export and re-load).
 COLUMNS = (
@@ -50,17 +50,9 @@ SCORES = ("86", "92", "75", "60", "98.5", "优秀", "良好", "合格", "中等"
 
 
 def _env(database_url: str, var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        CREDITBANK_VAR_DIR=str(var_dir),
-        CREDITBANK_PII_KEY=BENCH_PII_KEY,
-        SECRET_KEY="bench-only-secret-key",  # noqa: S106 - a throwaway database
-        DJANGO_SETTINGS_MODULE="creditbank.settings",
-        CREDITBANK_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
-    env.pop("CREDITBANK_TESTING", None)
+    """The learner benchmark's environment, plus this folder on the path (for the child steps)."""
+    env = learner_env(database_url, var_dir)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
     return env
 
 

@@ -13,7 +13,7 @@ file's own rows are tracked in memory by the pipeline (see ``writers.py`` for th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -270,27 +270,21 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
         return super().create_learners(identities, account_numbers)
 
     def write(self, rows: Sequence[OutcomeRow]) -> None:
-        self.stream.send(self._lines(rows))
+        self.stream.send(writers.chunked(self._lines(rows), 500))
         self.written += len(rows)
 
-    def _lines(self, rows: Sequence[OutcomeRow]) -> Iterable[str]:
+    def _lines(self, rows: Sequence[OutcomeRow]) -> Iterator[str]:
         prefix, org_part, job_part = self.prefix, self.org_part, self.job_part
-        buffer: list[str] = []
         for row in rows:
             item = row.item
             certificate_no, key = row.certificate_no, row.natural_key
             if "\\" in key:  # the only free text in a row; COPY text format escapes backslashes
                 certificate_no, key = _escape(certificate_no), _escape(key)
-            buffer.append(
+            yield (
                 f"{prefix}{row.learner_id}\t{item.id}\t{item.code}{org_part}{row.score}\t{row.achieved_on.isoformat()}\t"
                 f"{certificate_no}\t{_NULL if row.hours is None else row.hours}\t{row.credits}\t{key}\t{job_part}\t"
                 f"{_NULL if row.external_id is None else _escape(row.external_id)}\t\n"
             )
-            if len(buffer) == 500:
-                yield "".join(buffer)
-                buffer.clear()
-        if buffer:
-            yield "".join(buffer)
 
     def finish(self) -> None:
         self.stream.finish()

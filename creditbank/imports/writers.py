@@ -13,7 +13,7 @@ connection, so the COPY never stops (see ``CopyWriter.prepare`` for when it cann
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -172,6 +172,18 @@ class CopyStream:
                 manager.__exit__(type(error), error, None)
 
 
+def chunked(lines: Iterable[str], size: int) -> Iterator[str]:
+    """COPY text lines joined ``size`` at a time: what the queued writer sends in one go."""
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) == size:
+            yield "".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer)
+
+
 def _queued_writer(cursor: Any) -> Any:
     from psycopg.copy import QueuedLibpqWriter
 
@@ -213,25 +225,19 @@ class CopyWriter(LearnerWriter):
         return super().existing(id_hashes, phone_hashes)
 
     def write(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> None:
-        self.stream.send(self._lines(rows, account_numbers))
+        self.stream.send(chunked(self._lines(rows, account_numbers), 400))  # ~130 KB a chunk
         self.written += len(rows)
 
-    def _lines(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> Iterable[str]:
+    def _lines(self, rows: Sequence[IdentityData], account_numbers: Sequence[str]) -> Iterator[str]:
         encrypt = pii.encrypt
         prefix, suffix = self.prefix, self.suffix
-        buffer: list[str] = []
         for row, account_no in zip(rows, account_numbers, strict=True):
             name = row.name if "\\" not in row.name else copy_escape(row.name)
-            buffer.append(
+            yield (
                 f"{prefix}{account_no}\t{name}\t{row.id_type}\t{encrypt(row.id_number)}\t{row.id_number_hash}\t"
                 f"{encrypt(row.phone) if row.phone else ''}\t{row.phone_hash or _NULL}\t"
                 f"{row.birth_date.isoformat() if row.birth_date else _NULL}\t{row.gender}\t{row.region_code or _NULL}{suffix}"
             )
-            if len(buffer) == 400:  # ~130 KB: what the queued writer sends in one go
-                yield "".join(buffer)
-                buffer.clear()
-        if buffer:
-            yield "".join(buffer)
 
     def finish(self) -> None:
         self.stream.finish()

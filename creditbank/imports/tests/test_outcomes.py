@@ -510,3 +510,12 @@ def test_fingerprint_collisions_never_drop_a_row(tmp_path, tree, items, learner,
     # then
     assert (result.rows, result.imported, result.duplicates) == (5, 4, 1)
     assert Outcome.objects.count() == 4
+
+
+def test_a_backslash_in_a_certificate_number_is_stored_as_written(tmp_path, tree, items, learner):
+    path = write_csv(
+        tmp_path / "o.csv", [outcome_row(learner, items.published, certificate_no="AH\\2024\\7")], header=OUTCOME_HEADER
+    )
+    assert _import(path, tree.a).imported == 1
+    stored = Outcome.objects.get()
+    assert (stored.certificate_no, stored.natural_key) == ("AH\\2024\\7", f"{items.published.code}|c:AH\\2024\\7")
