@@ -13,18 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.accounts.choices import LearnerStatus
+from creditbank.accounts.models import Learner
 from creditbank.archive.choices import OutcomeSource, OutcomeStatus
 from creditbank.archive.models import Deposit, Evidence, Outcome, natural_key
 from creditbank.audit import services as audit
 from creditbank.catalog.services import item_for_new_outcome
 from creditbank.core import uploads
-from creditbank.core.errors import ApplicationError, Conflict, ValidationFailed
+from creditbank.core.errors import ApplicationError, Conflict, Forbidden, ValidationFailed
 from creditbank.imports import values
+from creditbank.orgs import permissions
 from creditbank.reviews import services as review_services
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
 
@@ -212,10 +214,12 @@ def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, act
         checked = []
     if errors:
         raise ValidationFailed(details=errors)
-    _check_not_stored(learner, item, cleaned)
     saved: list[str] = []
     try:
         with transaction.atomic():
+            # One deposit of a learner at a time: a double click cannot file the same outcome twice.
+            Learner.objects.select_for_update().filter(pk=learner.pk).first()
+            _check_not_stored(learner, item, cleaned)
             application = review_services.submit_application(
                 kind=ApplicationKind.DEPOSIT, learner=learner, org=learner.org, actor=actor
             )
@@ -260,6 +264,49 @@ def assign_item(application: Any, item_code: str, *, actor: Any) -> Deposit:
     return deposit
 
 
+def certifying_org(actor: Any, application: Any) -> Any:
+    """The organisation that certifies: the nearest one above the application's where the actor
+    may certify. Certification is a centre's (认证中心, its sub-centres, the management centre):
+    an acceptance point (受理点) accepts, but never certifies."""
+    from creditbank.orgs.choices import OrgKind
+    from creditbank.orgs.models import OrgUnit
+    from creditbank.reviews.workflow import REQUIRED_ACTION
+
+    required = REQUIRED_ACTION["certified"]
+    paths = [path for path in permissions.scope_paths(actor, required) if application.org_path.startswith(path)]
+    org = (
+        OrgUnit.objects.filter(path__in=paths).exclude(kind=OrgKind.POINT).order_by("-path").first() if paths else None
+    )
+    if org is None:
+        raise Forbidden(
+            _("Only a certification centre can certify; an acceptance point accepts applications."),
+            code="point_cannot_certify",
+        )
+    return org
+
+
+def _create_certified(deposit: Deposit, item: Any, key: str, org: Any, now: Any) -> Outcome:
+    application = deposit.application
+    return Outcome.objects.create(
+        learner_id=deposit.learner_id,
+        item=item,
+        item_code=item.code,
+        org=application.org,
+        org_path=application.org_path,
+        source=OutcomeSource.SELF,
+        status=OutcomeStatus.CERTIFIED,
+        score=deposit.score,
+        achieved_on=deposit.achieved_on,
+        certificate_no=deposit.certificate_no,
+        hours=deposit.hours if deposit.hours is not None else item.learning_hours,
+        credits=item.credits,
+        natural_key=key,
+        certified_at=now,
+        certified_by_org=org,
+        note=deposit.note,
+    )
+
+
 def certify_deposit(application: Any, *, actor: Any) -> Outcome:
     """Store the certified outcome of an approved deposit: the item's current version and credits,
     the certifying organisation, the evidence moved onto the outcome. Runs inside the review
@@ -281,25 +328,15 @@ def certify_deposit(application: Any, *, actor: Any) -> Outcome:
             code=DepositErrorCode.ALREADY_STORED,
         )
     now = timezone.now()
-    org = application.org
-    outcome = Outcome.objects.create(
-        learner_id=deposit.learner_id,
-        item=item,
-        item_code=item.code,
-        org=org,
-        org_path=org.path,
-        source=OutcomeSource.SELF,
-        status=OutcomeStatus.CERTIFIED,
-        score=deposit.score,
-        achieved_on=deposit.achieved_on,
-        certificate_no=deposit.certificate_no,
-        hours=deposit.hours if deposit.hours is not None else item.learning_hours,
-        credits=item.credits,
-        natural_key=key,
-        certified_at=now,
-        certified_by_org=org,
-        note=deposit.note,
-    )
+    org = certifying_org(actor, application)
+    try:
+        with transaction.atomic():  # a savepoint: a bulk deposit may store the same key this instant
+            outcome = _create_certified(deposit, item, key, org, now)
+    except IntegrityError:
+        raise Conflict(
+            _("The learner's archive already holds this outcome; reject the application as a duplicate."),
+            code=DepositErrorCode.ALREADY_STORED,
+        ) from None
     deposit.outcome = outcome
     deposit.item = item
     deposit.save(update_fields=["outcome", "item", "updated_at"])
@@ -308,8 +345,14 @@ def certify_deposit(application: Any, *, actor: Any) -> Outcome:
         actor=actor,
         action="archive.certify",
         obj=outcome,
-        org_path=org.path,
-        after={"item": item.code, "version": item.version, "credits": str(outcome.credits), "deposit": deposit.pk},
+        org_path=application.org_path,
+        after={
+            "item": item.code,
+            "version": item.version,
+            "credits": str(outcome.credits),
+            "deposit": deposit.pk,
+            "certified_by": org.code,
+        },
     )
     return outcome
 

@@ -55,7 +55,8 @@ def test_accept_then_certify_stores_a_certified_outcome(tree, learner_a, item, p
         item,
         "92",
     )
-    assert (outcome.certified_by_org, outcome.org, outcome.learner) == (learner_a.org, learner_a.org, learner_a)
+    # deposited at the learner's point, certified by the centre whose reviewer certified it
+    assert (outcome.certified_by_org, outcome.org, outcome.learner) == (tree.a, learner_a.org, learner_a)
     assert outcome.certified_at is not None
     assert list(outcome.evidence.values_list("filename", flat=True)) == ["a.pdf"]
     assert deposit.application.status == "approved"
@@ -140,3 +141,14 @@ def test_the_review_page_shows_the_deposit_and_certifies_it(
     )
     assert response.status_code == 302
     assert Outcome.objects.get().status == "certified"
+
+
+def test_an_acceptance_point_accepts_but_never_certifies(tree, learner_a, item, point_reviewer):
+    application = _deposit(learner_a).application
+    review_services.accept_application(application, actor=point_reviewer)
+    with pytest.raises(Forbidden) as refused:
+        review_services.certify_application(application, actor=point_reviewer)
+    assert refused.value.code == "point_cannot_certify"
+    application.refresh_from_db()
+    assert application.status == "accepted"
+    assert not Outcome.objects.exists()
