@@ -117,11 +117,8 @@ def parse_score(value: str) -> str:
         return grade
     if grade in FAILING_GRADES:
         raise CellError(ImportErrorCode.SCORE_FAILING, _("A failing result is not an outcome to store."))
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
+    number = _decimal(text)
+    if number is None:
         raise CellError(
             ImportErrorCode.SCORE_FORMAT,
             _("A score is a number from 0 to 100 or a grade such as 优秀, 良好, 合格 or A."),
@@ -134,6 +131,15 @@ def parse_score(value: str) -> str:
     return normal
 
 
+def _decimal(text: str) -> Decimal | None:
+    """A finite decimal number, or None (not a number, infinity, NaN)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 def parse_hours(value: str) -> int | None:
     """Whole learning hours, or None when the cell is empty."""
     if len(value) <= 6 and value.isascii() and value.isdigit():
@@ -142,11 +148,8 @@ def parse_hours(value: str) -> int | None:
         text = _text(value)
         if not text:
             return None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or number != number.to_integral_value():
+        number = _decimal(text)
+        if number is None or number != number.to_integral_value():
             raise CellError(ImportErrorCode.HOURS_FORMAT, _("Learning hours are a whole number."))
         if abs(number) > MAX_HOURS:  # before int(): "1e100000" must not become a 100,000-digit integer
             raise CellError(ImportErrorCode.HOURS_FORMAT, _("Learning hours are a whole number from 0 to 100000."))
@@ -161,11 +164,8 @@ def parse_credits(value: str) -> Decimal | None:
     text = _text(value)
     if not text:
         return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
+    number = _decimal(text)
+    if number is None:
         raise CellError(ImportErrorCode.CREDITS_FORMAT, _("Credits are a number with at most one decimal."))
     if number < 0 or number > MAX_CREDITS:  # before quantize(), which fails on "1e30"
         raise CellError(ImportErrorCode.CREDITS_FORMAT, _("Credits are a number from 0 to 200."))
