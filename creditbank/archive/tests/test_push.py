@@ -59,6 +59,7 @@ def test_records_are_stored_as_the_token_org_with_one_result_each(tree, learner_
     assert response.status_code == 200, response.content
     body = response.json()
     assert [(item["index"], item["status"]) for item in body["results"]] == [(0, "stored"), (1, "error"), (2, "error")]
+    assert body["results"][2]["errors"][0]["code"] == "learner_unknown"
     assert body["summary"]["imported"] == 1
     outcome = Outcome.objects.get()
     assert (outcome.pk, outcome.source, outcome.org, outcome.external_id) == (
@@ -131,3 +132,53 @@ def test_a_token_needs_a_name(tree, centre_admin_client):
     response = centre_admin_client.post(reverse("orgs:org-tokens", args=[tree.a.code]), {"name": " "})
     assert response.context["error"]
     assert not InstitutionToken.objects.exists()
+
+
+def test_an_unknown_id_number_and_a_wrong_name_get_the_same_answer(tree, learner_a, learner_b, university):
+    body = _push(
+        university,
+        [
+            _record(learner_b, name="另一个名字"),
+            {**_record(learner_a), "id_number": "11010519491231002X", "name": "无此人"},
+        ],
+    ).json()
+    answers = [item["errors"] for item in body["results"]]
+    assert answers[0] == answers[1]
+    assert answers[0][0]["code"] == "learner_unknown"
+    entry = AuditEntry.objects.get(action="archive.push")
+    assert entry.after["unknown_learners"] == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_retry_sent_while_the_first_call_runs_finds_duplicates(tree, learner_a):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two real database connections")
+    make_item(code="C-1", name="高等数学", credits="4")
+    _token, secret = issue_institution_token(tree.b, name="教务系统", actor=None)
+    records = [_record(learner_a, external_id="R-1"), _record(learner_a, certificate_no="Z9", external_id="R-2")]
+    barrier = threading.Barrier(2)
+    answers: list[object] = [None, None]
+
+    def call(index):
+        try:
+            barrier.wait(timeout=10)
+            answers[index] = _push(_client(secret), records)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=call, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = sorted(
+        tuple(item["status"] for item in response.json()["results"])  # type: ignore[union-attr]
+        for response in answers
+    )
+    assert [response.status_code for response in answers] == [200, 200]  # type: ignore[union-attr]
+    assert statuses == [("duplicate", "duplicate"), ("stored", "stored")]
+    assert Outcome.objects.count() == 2
