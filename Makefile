@@ -61,6 +61,7 @@ test: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/catalog.py
+	$(PY) bench/archive_api.py
 
 messages: install
 	$(CB) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --no-obsolete

@@ -257,6 +257,17 @@ def tree_cpu_seconds(root: int) -> float:
     return total
 
 
+def database_cpu_seconds(url: str) -> float:
+    """CPU used so far by the PostgreSQL backends serving the benchmark database (not ours)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return sum(tree_cpu_seconds(int(pid)) for (pid,) in rows)
+
+
 def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes, dict[str, str]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -384,9 +395,11 @@ def main() -> None:
             if name != "baseline":
                 bodies[name] = check_sample(port, sample, expected)
             load(wrk, port, mode, items, options.warmup, options.connections, work)
-            load_before, cpu_before = os.getloadavg()[0], tree_cpu_seconds(pid)
+            load_before, cpu_before, db_before = os.getloadavg()[0], tree_cpu_seconds(pid), database_cpu_seconds(url)
             figures = load(wrk, port, mode, items, options.duration, options.connections, work)
-            figures["server_cpu_ms"] = (tree_cpu_seconds(pid) - cpu_before) * 1000 / max(1, figures["requests"])
+            requests = max(1, figures["requests"])
+            figures["server_cpu_ms"] = (tree_cpu_seconds(pid) - cpu_before) * 1000 / requests
+            figures["database_cpu_ms"] = (database_cpu_seconds(url) - db_before) * 1000 / requests
             figures["loadavg"] = load_before
             if name != "baseline":
                 check_sample(port, sample[:20], expected)  # still right after the load
@@ -395,7 +408,8 @@ def main() -> None:
             f"  {name:<9} {figures['rps']:7,.0f} requests/s   p50 {figures['p50_us'] / 1000:5.1f} ms   "
             f"p95 {figures['p95_us'] / 1000:5.1f} ms   p99 {figures['p99_us'] / 1000:5.1f} ms   "
             f"max {figures['max_us'] / 1000:6.1f} ms   errors {figures['errors']} ({figures['requests']:,} requests; "
-            f"server CPU {figures['server_cpu_ms']:.2f} ms/request; load average before {figures['loadavg']:.1f})"
+            f"CPU per request: server {figures['server_cpu_ms']:.2f} ms, PostgreSQL {figures['database_cpu_ms']:.2f} ms; "
+            f"load average before {figures['loadavg']:.1f})"
         )
         outcome_bench._expect(figures["errors"] == 0, f"{name}: {figures['errors']} errors or non-2xx answers")
     if "django" in bodies and "product" in bodies:
