@@ -140,6 +140,16 @@ class CatalogImportForm(BootstrapFormMixin, forms.Form):
     draft = forms.BooleanField(label=_("Import as drafts (publish later)"), required=False)
     strict = forms.BooleanField(label=_("Import nothing when any row is bad"), required=False)
 
+    MAX_BYTES = 20 * 1024 * 1024  # a catalog of 100,000 items is about 10 MB
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than {size} MB.").format(size=self.MAX_BYTES // (1024 * 1024)), code="too_large"
+            )
+        return upload
+
 
 class StandardForm(BootstrapFormMixin, forms.Form):
     number = forms.CharField(label=_("Number"), max_length=64)

@@ -10,6 +10,7 @@ again and write the audit row.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from creditbank.imports.readers import FileRefused
 
 VIEW_ACTION = "catalog.propose"
 _IMPORT_SESSION_KEY = "catalog_import_files"
+_IMPORT_DIR = "catalog-imports"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -205,14 +207,32 @@ def catalog_template(request: HttpRequest) -> HttpResponse:
 
 
 def _remember_upload(request: HttpRequest, upload: Any) -> str:
-    """Keep the file between preview and import, under a name only this session knows."""
+    """Keep the file between preview and import, under a name only this session knows. A session
+    keeps one waiting file (a new upload replaces it), and files left by sessions that never
+    confirmed are swept after a day."""
+    for token in list(request.session.get(_IMPORT_SESSION_KEY, {})):
+        _forget_upload(request, token)
+    _sweep_stale_uploads()
     suffix = Path(upload.name or "").suffix.lower()[:6]
     token = secrets.token_urlsafe(16)
-    stored = default_storage.save(f"catalog-imports/{token}{suffix}", upload)
-    files = dict(request.session.get(_IMPORT_SESSION_KEY, {}))
-    files[token] = {"path": stored, "name": Path(upload.name or "").name[:200]}
-    request.session[_IMPORT_SESSION_KEY] = files
+    stored = default_storage.save(f"{_IMPORT_DIR}/{token}{suffix}", upload)
+    request.session[_IMPORT_SESSION_KEY] = {token: {"path": stored, "name": Path(upload.name or "").name[:200]}}
     return token
+
+
+def _sweep_stale_uploads() -> None:
+    cutoff = timezone.now() - dt.timedelta(days=1)
+    try:
+        _dirs, names = default_storage.listdir(_IMPORT_DIR)
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = f"{_IMPORT_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except FileNotFoundError:
+            continue
 
 
 def _forget_upload(request: HttpRequest, token: str) -> None:
@@ -262,12 +282,12 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
                 request, entry["path"], entry["name"], draft=draft, strict=strict, dry_run=False
             )
         except ApplicationError as exc:
-            _forget_upload(request, token)
             if exc.status == 403:
                 raise
             messages.error(request, exc.message)
             return redirect("catalog:catalog-import")
-        _forget_upload(request, token)
+        finally:
+            _forget_upload(request, token)
         context.update(result=outcome, errors=errors, filename=entry["name"])
         return render(request, "catalog/console/import.html", context)
     if request.method == "POST" and form.is_valid():
@@ -287,6 +307,9 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
             if exc.status == 403:
                 raise
             add_application_error(form, exc)
+        except BaseException:
+            _forget_upload(request, token)
+            raise
         else:
             context.update(
                 preview=outcome, errors=errors, token=token, draft=draft, strict=strict, filename=entry["name"]

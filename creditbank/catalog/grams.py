@@ -29,7 +29,12 @@ def _b36(char: str) -> str:
 
 
 def normalise(text: str) -> str:
-    return "".join(char for char in unicodedata.normalize("NFKC", text).lower() if char.isalnum())
+    """Character by character (NFKC, lower case, letters and digits only), so that the form of a
+    fragment is the same inside any name: whole-string rules (Greek final sigma, combining marks)
+    would make a name's grams differ from its fragment's."""
+    return "".join(
+        folded for char in text for folded in unicodedata.normalize("NFKC", char).lower() if folded.isalnum()
+    )
 
 
 def grams(text: str, prefix: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.audit import services as audit
@@ -385,6 +385,8 @@ def update_item(
         )
         del values["standard"], values["discipline"]
     before = audit.snapshot(item, ITEM_FIELDS)
+    if _unchanged(item, values):
+        return item  # saving the form as it was: no new version, nothing to log
     if item.status == ItemStatus.DRAFT:
         for name, value in values.items():
             setattr(item, name, value)
@@ -407,6 +409,17 @@ def update_item(
         actor=actor, action="catalog.new_version", obj=new, before=before, after=audit.snapshot(new, ITEM_FIELDS)
     )
     return new
+
+
+def _unchanged(item: CatalogItem, values: dict[str, Any]) -> bool:
+    for name, value in values.items():
+        current = getattr(item, name)
+        if isinstance(value, models.Model) or (value is None and name in ("standard", "discipline", "level", "issuer")):
+            if getattr(item, f"{name}_id") != (value.pk if value is not None else None):
+                return False
+        elif current != value:
+            return False
+    return True
 
 
 @transaction.atomic

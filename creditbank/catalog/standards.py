@@ -117,22 +117,27 @@ def update_standard(standard: Standard, data: StandardData, *, actor: Any) -> St
     return standard
 
 
-@transaction.atomic
 def add_attachment(standard: Standard, upload: Any, *, actor: Any) -> StandardAttachment:
-    """Store a file with the standard: PDF, image, DOCX or XLSX by content, at most 20 MB."""
+    """Store a file with the standard: PDF, image, DOCX or XLSX by content, at most 20 MB. The
+    file is written first and taken away again if the row or its audit entry cannot be stored."""
     require_publish(actor)
     checked = uploads.check_upload(upload, allowed=ATTACHMENT_TYPES, max_bytes=ATTACHMENT_MAX_BYTES)
     attachment = StandardAttachment(
         standard=standard, filename=checked.filename, content_type=checked.content_type, size=checked.size
     )
     attachment.file.save(checked.filename, upload, save=False)
-    attachment.save()
-    audit.record(
-        actor=actor,
-        action="catalog.standard_attach",
-        obj=standard,
-        after={"file": attachment.filename, "size": attachment.size, "type": attachment.content_type},
-    )
+    try:
+        with transaction.atomic():
+            attachment.save()
+            audit.record(
+                actor=actor,
+                action="catalog.standard_attach",
+                obj=standard,
+                after={"file": attachment.filename, "size": attachment.size, "type": attachment.content_type},
+            )
+    except BaseException:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
     return attachment
 
 

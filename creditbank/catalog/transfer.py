@@ -134,6 +134,14 @@ def _import_row(
         current[item.code] = item
         outcome.imported += 1
         return
+    if existing.status == ItemStatus.DRAFT and actor is not None and not services.may_edit_draft(actor, existing):
+        # Another centre's draft: answer as for any taken code, without comparing its content.
+        message = _("The code {code} is already in the catalog.").format(code=existing.code)
+        raise Conflict(
+            message,
+            code=CatalogErrorCode.DUPLICATE_CODE,
+            details=[{"field": "code", "code": CatalogErrorCode.DUPLICATE_CODE, "message": str(message)}],
+        )
     if existing.status == ItemStatus.RETIRED:
         raise Conflict(
             _("This catalog item is retired."),

@@ -288,6 +288,9 @@ def role_list(request: HttpRequest) -> HttpResponse:
 # --- institution API tokens ------------------------------------------------------------------
 
 
+_TOKEN_SESSION_KEY = "institution_token_secret"  # noqa: S105 - a session key name, not a secret
+
+
 @staff_view
 def org_tokens(request: HttpRequest, code: str) -> HttpResponse:
     """The organisation's tokens for pushing outcomes: issue one (its secret shown once), revoke."""
@@ -297,13 +300,18 @@ def org_tokens(request: HttpRequest, code: str) -> HttpResponse:
     user = console_user(request)
     require_action(user, tokens.MANAGE_ACTION)
     org = access_org(user, code, action=tokens.MANAGE_ACTION)
-    secret = ""
     error = ""
     if request.method == "POST":
         try:
-            _token, secret = tokens.issue_institution_token(org, name=request.POST.get("name", ""), actor=user)
+            _token, new_secret = tokens.issue_institution_token(org, name=request.POST.get("name", ""), actor=user)
         except ApplicationError as exc:
             error = "；".join(str(item.get("message")) for item in exc.details) or exc.message
+        else:
+            # Post/redirect/get: a reload must not issue a second token. The secret rides in the
+            # session to the next page only, and is gone once shown.
+            request.session[_TOKEN_SESSION_KEY] = new_secret
+            return redirect("orgs:org-tokens", code=org.code)
+    secret = request.session.pop(_TOKEN_SESSION_KEY, "")
     context = {
         "org": org,
         "tokens": InstitutionToken.objects.visible_to(user).filter(org=org).select_related("created_by"),

@@ -24,7 +24,7 @@ def _token(prefix, chars):
 def index_text(name, name_initials):
     tokens = {}
     for text, prefix in ((name, "n"), (name_initials, "i")):
-        chars = "".join(c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum())
+        chars = "".join(f for c in text for f in unicodedata.normalize("NFKC", c).lower() if f.isalnum())
         tokens.update(dict.fromkeys(_token(prefix, c) for c in chars))
         tokens.update(dict.fromkeys(_token(prefix, chars[i : i + 2]) for i in range(len(chars) - 1)))
     return " ".join(tokens)

@@ -237,3 +237,37 @@ def test_standard_detail_lists_the_items_it_governs(tree, root_admin, root_admin
     make_item(code="GOV-1", standard_number="CB-1")
     response = root_admin_client.get(reverse("catalog:standard-detail", args=[standard.pk]))
     assert [item.code for item in response.context["items"]] == ["GOV-1"]
+
+
+def test_an_import_keeps_no_file_behind(tree, root_admin_client, settings):
+    from django.core.files.storage import default_storage
+
+    def waiting():
+        try:
+            return default_storage.listdir("catalog-imports")[1]
+        except FileNotFoundError:
+            return []
+
+    content = "code,name,type,issuer_code,issuer_name,level,credits,hours\nK-1,课程,degree_course,AHU,安徽大学,,2,\n"
+    first = root_admin_client.post(
+        reverse("catalog:catalog-import"), {"file": SimpleUploadedFile("a.csv", content.encode())}
+    )
+    second = root_admin_client.post(
+        reverse("catalog:catalog-import"), {"file": SimpleUploadedFile("b.csv", content.encode())}
+    )
+    assert len(waiting()) == 1  # a new upload replaced the first one
+    assert first.context["token"] != second.context["token"]
+    root_admin_client.post(
+        reverse("catalog:catalog-import"), {"token": second.context["token"], "draft": "0", "strict": "0"}
+    )
+    assert waiting() == []
+
+
+def test_an_oversized_catalog_file_is_refused_on_the_form(tree, root_admin_client, monkeypatch):
+    from creditbank.catalog.console_forms import CatalogImportForm
+
+    monkeypatch.setattr(CatalogImportForm, "MAX_BYTES", 10)
+    response = root_admin_client.post(
+        reverse("catalog:catalog-import"), {"file": SimpleUploadedFile("a.csv", b"x" * 11)}
+    )
+    assert "file" in response.context["form"].errors

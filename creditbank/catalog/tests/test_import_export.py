@@ -227,3 +227,22 @@ def test_csv_export_has_a_bom_and_neutralises_formulas(tree):
     text = transfer.export_csv().decode("utf-8")
     assert text.startswith("\ufeff成果编码,成果名称")
     assert "'=HYPERLINK(1)" in text
+
+
+def test_an_import_says_nothing_about_another_centres_draft(tree, centre_admin, other_admin):
+    from creditbank.catalog import services, transfer
+    from creditbank.catalog.tests.factories import item_data
+
+    services.create_item(item_data(code="A-DRAFT", name="甲中心草稿"), actor=centre_admin, publish=False)
+    same = "code,name,type,issuer_code,issuer_name,level,credits,hours\nA-DRAFT,甲中心草稿,degree_course,AHU,安徽大学,5,3,48\n"
+    errors = []
+    outcome = transfer.run_catalog_import(
+        io.BytesIO(same.encode()),
+        filename="c.csv",
+        draft=True,
+        dry_run=True,
+        actor=other_admin,
+        on_row_error=errors.append,
+    )
+    assert (outcome.duplicates, outcome.errors) == (0, 1)
+    assert errors[0].errors[0]["code"] == "catalog_duplicate_code"

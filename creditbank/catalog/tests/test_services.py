@@ -199,3 +199,11 @@ def test_publishing_twice_is_a_conflict(tree, root_admin):
     with pytest.raises(Conflict) as again:
         services.publish_item(item, actor=root_admin)
     assert again.value.code == "catalog_item_already_published"
+
+
+def test_saving_a_published_item_unchanged_makes_no_new_version(tree, root_admin):
+    item = services.create_item(item_data(code="SAME-1", standard_number=""), actor=root_admin, publish=True)
+    before = _state()
+    again = services.update_item(item, item_data(code="SAME-1"), actor=root_admin)
+    assert again.pk == item.pk
+    assert _state() == before
