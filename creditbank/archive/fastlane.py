@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -176,17 +177,17 @@ class Template:
     fields: dict[str, Any]
 
     def execute(
-        self, cursor: Any, values: dict[str, Any], *, suffix: str = "", extra: tuple[Any, ...] = ()
+        self, connection: Any, values: dict[str, Any], *, suffix: str = "", extra: tuple[Any, ...] = ()
     ) -> list[Any]:
         params = list(self.params)
-        connection = cursor.db
         for index, name in self.slots:
             params[index] = self.fields[name].get_db_prep_value(_slot_value(name, values), connection, prepared=False)
         if connection.vendor == "postgresql":
             rows = _prepared(connection, self.sql + suffix, [*params, *extra])
         else:
-            cursor.execute(self.sql + suffix, [*params, *extra])
-            rows = cursor.fetchall()
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql + suffix, [*params, *extra])
+                rows = cursor.fetchall()
         if self.converters:
             rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
         return rows
@@ -219,6 +220,9 @@ def _prepared(connection: Any, sql: str, params: list[Any]) -> list[Any]:
     running the plan does (docs/performance.md); Django's cursors bind on the client, so every
     one of its queries is planned afresh. Errors become Django's, and mark the connection as
     Django's own cursor would."""
+    # What Django's cursor() does first: the health check (when due) and the connection.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
     with connection.wrap_database_errors:
         cursor, prepare = _server_cursor(connection)
         cursor.execute(sql, params, prepare=prepare)
@@ -468,6 +472,11 @@ def _host_allowed(environ: dict[str, Any]) -> bool:
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return _valid_host(host, tuple(allowed))
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_host(host: str, allowed: tuple[str, ...]) -> bool:
     domain, _port = split_domain_port(host)
     return bool(domain and validate_host(domain, allowed))
 
@@ -558,8 +567,7 @@ class ArchiveFastLane:
             page = templates.page_template(query.shape)
             if page is None:
                 return None
-            with connection.cursor() as cursor:
-                body = self._page(cursor, templates, token, query)
+            body = self._page(connection, templates, token, query)
         except DatabaseError:
             # Let Django answer: it checks the connection (and reconnects) before its queries.
             logger.warning("archive fast lane: database error, request passed to Django", exc_info=True)
@@ -576,7 +584,7 @@ class ArchiveFastLane:
             headers.append(hsts)
         return headers, body
 
-    def _page(self, cursor: Any, templates: _Templates, token: str, query: Query) -> bytes | None:
+    def _page(self, connection: Any, templates: _Templates, token: str, query: Query) -> bytes | None:
         now = timezone.now()
         values: dict[str, Any] = {
             "key_hash": hashlib.sha256(token.encode()).hexdigest(),
@@ -586,12 +594,12 @@ class ArchiveFastLane:
             "status": query.status,
             "source": query.source,
         }
-        joined = templates.joined_template(query.shape) if cursor.db.vendor == "postgresql" else None
+        joined = templates.joined_template(query.shape) if connection.vendor == "postgresql" else None
         if joined is not None:
-            found = joined.execute(cursor, values, extra=(query.limit, query.offset))
+            found = joined.execute(connection, values, extra=(query.limit, query.offset))
             rows = [row[3:] for row in found if row[3] is not None]
         else:
-            found = templates.token_template().execute(cursor, values)
+            found = templates.token_template().execute(connection, values)
         if not found:
             return None  # 401 (or the browser's session) through Django
         token_id, last_used_at, learner_id = found[0][:3]
@@ -603,7 +611,7 @@ class ArchiveFastLane:
             page = templates.page_template(query.shape)
             assert page is not None  # noqa: S101 - answer() returned early otherwise
             values["learner"] = learner_id
-            rows = page.execute(cursor, values, suffix=" LIMIT %s OFFSET %s", extra=(query.limit, query.offset))
+            rows = page.execute(connection, values, suffix=" LIMIT %s OFFSET %s", extra=(query.limit, query.offset))
         # api.pagination.Pagination: a page that is not full tells the count.
         if len(rows) < query.limit and (rows or query.offset == 0):
             count = query.offset + len(rows)
