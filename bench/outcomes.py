@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="creditbank-bench-outcomes-"))
     summary: dict[str, Any] = {"rows": options.rows}
     print(f"bench: import-outcomes of {options.rows:,} rows for {options.learners:,} learners")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} (other work on the cores moves every figure)")
     try:
         try:
             recreate_database(url)
@@ -478,6 +478,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"{options.sqlite_rows / lite['import']:,.0f} rows/s, peak {lite['peak_mb']:.0f} MB"
             )
             summary["sqlite_import_rows_per_s"] = round(options.sqlite_rows / lite["import"])
+        summary["load_average_at_end"] = round(os.getloadavg()[0], 1)
         print(json.dumps(summary))
     finally:
         if options.keep:
