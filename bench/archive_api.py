@@ -361,7 +361,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--check", type=int, default=300)
     parser.add_argument("--server", default="granian", choices=("granian", "gunicorn-gthread", "gunicorn-sync"))
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (granian, gunicorn-gthread)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (granian, gunicorn-gthread)")
     parser.add_argument("--only", default="baseline,django,product")
     parser.add_argument("--keep-db", action="store_true", help="reuse the database and tokens of an earlier run")
     options = parser.parse_args()
