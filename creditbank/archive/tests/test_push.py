@@ -176,10 +176,7 @@ def test_a_retry_sent_while_the_first_call_runs_finds_duplicates(tree, learner_a
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    statuses = sorted(
-        tuple(item["status"] for item in response.json()["results"])
-        for response in answers
-    )
+    statuses = sorted(tuple(item["status"] for item in response.json()["results"]) for response in answers)
     assert [response.status_code for response in answers] == [200, 200]
     assert statuses == [("duplicate", "duplicate"), ("stored", "stored")]
     assert Outcome.objects.count() == 2
