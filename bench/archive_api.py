@@ -44,8 +44,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# bench.outcomes is imported as part of the package, and imports its neighbour ``run`` by name.
+for _path in (ROOT, ROOT / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from bench import outcomes as outcome_bench  # noqa: E402 - needs ROOT on sys.path first
 
