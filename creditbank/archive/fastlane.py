@@ -94,8 +94,9 @@ _SENTINEL_STATUS = "fastlane-sentinel-status"
 _SENTINEL_SOURCE = "fastlane-sentinel-source"
 
 # ninja's renderer (api/main.py Renderer): DjangoJSONEncoder, ensure_ascii=False.
-_DATETIME = DjangoJSONEncoder().default
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_DATETIME)
+# A pure function of the timestamp, remembered: a bulk deposit gives thousands of rows one time.
+_DATETIME = functools.lru_cache(maxsize=4096)(DjangoJSONEncoder().default)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default)
 
 
 @dataclass(frozen=True)
