@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "creditbank.core.ui.ui_context",
+                "creditbank.reviews.context_processors.inbox",
             ],
         },
     }
@@ -240,6 +241,10 @@ CREDITBANK_LOGIN_LOCK_MINUTES = int(os.environ.get("CREDITBANK_LOGIN_LOCK_MINUTE
 CREDITBANK_SMS_BACKEND = os.environ.get("CREDITBANK_SMS_BACKEND", "creditbank.accounts.sms.LoggingSmsBackend")
 CREDITBANK_PHONE_CODE_TTL = 600
 CREDITBANK_API_TOKEN_DAYS = int(os.environ.get("CREDITBANK_API_TOKEN_DAYS", "30"))
+# Review events that also send the learner an SMS through CREDITBANK_SMS_BACKEND (the inbox always has them).
+CREDITBANK_SMS_EVENTS = frozenset(
+    e.strip() for e in os.environ.get("CREDITBANK_SMS_EVENTS", "").split(",") if e.strip()
+)
 # Days an open application may wait before the queue shows it overdue, per kind of application
 # (CREDITBANK_REVIEW_LIMIT_DAYS="account_opening=5,deposit=15"; kinds not named use "default").
 CREDITBANK_REVIEW_LIMIT_DAYS = {

@@ -47,6 +47,11 @@ ROWS: dict[tuple[str, str], dict[str, tuple[int, str | None]]] = {
         "learner": (200, None),
         "staff": (302, "/console/"),
     },
+    ("accounts:me-inbox", "get"): {
+        "anonymous": (302, LOGIN + "?next=/me/inbox/"),
+        "learner": (200, None),
+        "staff": (302, "/console/inbox/"),
+    },
     ("accounts:me-resubmit", "post"): {
         "anonymous": (302, LOGIN + "?next=/me/resubmit/"),
         "learner": (302, "/me/"),

@@ -14,15 +14,23 @@ logger = logging.getLogger("creditbank.sms")
 class SmsBackend(Protocol):
     def send_code(self, phone: str, code: str, purpose: str) -> None: ...
 
+    def send_message(self, phone: str, text: str) -> None: ...
+
 
 class LoggingSmsBackend:
     """Development and tests: log the code, and keep it in ``outbox`` for tests to read."""
 
     outbox: list[tuple[str, str, str]] = []
+    messages: list[tuple[str, str]] = []
 
     def send_code(self, phone: str, code: str, purpose: str) -> None:
         LoggingSmsBackend.outbox.append((phone, code, purpose))
         logger.info("SMS code for %s (%s): %s", phone, purpose, code)
+
+    def send_message(self, phone: str, text: str) -> None:
+        """A notification text (the events a deployment switches on: CREDITBANK_SMS_EVENTS)."""
+        LoggingSmsBackend.messages.append((phone, text))
+        logger.info("SMS to %s: %s", phone[:3] + "****" + phone[-4:], text)
 
 
 def get_backend() -> SmsBackend:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from creditbank.accounts import views
+from creditbank.reviews import views as review_views
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,4 +16,5 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/settings/", views.me_settings, name="me-settings"),
     path("me/resubmit/", views.me_resubmit, name="me-resubmit"),
+    path("me/inbox/", review_views.me_inbox, name="me-inbox"),
 ]

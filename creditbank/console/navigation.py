@@ -29,6 +29,7 @@ class NavItem:
 
 SECTIONS: tuple[Section, ...] = (
     Section(_("Dashboard"), "console:dashboard", None),
+    Section(_("Messages"), "reviews:console-inbox", None),
     Section(_("Service network"), "orgs:org-list", "orgs.view"),
     Section(_("Staff"), "orgs:staff-list", "staff.manage"),
     Section(_("Roles"), "orgs:role-list", "staff.manage"),

@@ -67,3 +67,30 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.kind}"
+
+
+class Notification(models.Model):
+    """One line of a user's inbox (站内消息): something about an application that concerns them."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.CharField(_("event"), max_length=16, choices=ReviewEventKind.choices)
+    text = models.CharField(_("text"), max_length=255)
+    link = models.CharField(_("link"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    pii_fields: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="reviews_notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from creditbank.audit import services as audit
 from creditbank.core.errors import ApplicationError, Forbidden, ValidationFailed
 from creditbank.orgs import permissions
-from creditbank.reviews import workflow
+from creditbank.reviews import notifications, workflow
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus, ReviewEventKind
 from creditbank.reviews.models import Application, ReviewEvent
 
@@ -29,6 +29,7 @@ def submit_application(*, kind: str, learner: Any, org: Any, actor: Any) -> Appl
     ReviewEvent.objects.create(
         application=application, actor=actor, kind=ReviewEventKind.SUBMITTED, to_status=application.status
     )
+    notifications.notify(application, ReviewEventKind.SUBMITTED)
     return application
 
 
@@ -72,6 +73,7 @@ def _move(application: Application, *, actor: Any, event: str, note: str = "") -
         from creditbank.archive import deposits
 
         deposits.certify_deposit(application, actor=actor)
+    notifications.notify(application, event)
     return application
 
 
@@ -130,6 +132,7 @@ def resubmit_application(application: Application, *, actor: Any, note: str = ""
         to_status=target,
         note=note.strip(),
     )
+    notifications.notify(application, ReviewEventKind.RESUBMITTED)
     return application
 
 
@@ -152,6 +155,7 @@ def withdraw_application(application: Application, *, actor: Any, note: str = ""
         to_status=target,
         note=note.strip()[:500],
     )
+    notifications.notify(application, ReviewEventKind.WITHDRAWN)
     return application
 
 

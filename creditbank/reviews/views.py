@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -180,3 +181,30 @@ def batch(request: HttpRequest) -> HttpResponse:
     if len(failures) > 10:
         messages.error(request, _("…and {count} more could not be processed.").format(count=len(failures) - 10))
     return redirect(back)
+
+
+# --- the inbox (站内消息) ----------------------------------------------------------------------
+
+
+def _inbox(request: HttpRequest, template: str) -> HttpResponse:
+    from creditbank.reviews.models import Notification
+
+    user: Any = request.user
+    mine = Notification.objects.filter(recipient_id=user.pk)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect(request.path)
+    context = {"notifications": list(mine[:100]), "unread": mine.filter(read_at__isnull=True).count()}
+    return render(request, template, context)
+
+
+@staff_view
+def console_inbox(request: HttpRequest) -> HttpResponse:
+    return _inbox(request, "reviews/console_inbox.html")
+
+
+@login_required
+def me_inbox(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "is_staff_member", False):
+        return redirect("reviews:console-inbox")
+    return _inbox(request, "reviews/me_inbox.html")

@@ -41,6 +41,7 @@ class Row:
 
 ROUTES: dict[str, Row] = {
     "console:dashboard": Row(out_of_scope=False),
+    "reviews:console-inbox": Row(out_of_scope=False),
     "orgs:org-list": Row(out_of_scope=False),
     "orgs:org-detail": Row(kwargs="org", own=("centre_operator_client", 200)),
     "orgs:org-create": Row(query="?parent=A-SUB", without_action="centre_operator_client"),
