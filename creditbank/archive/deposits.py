@@ -129,7 +129,12 @@ def _check_not_stored(learner: Any, item: Any, cleaned: dict[str, Any]) -> None:
     pending = Deposit.objects.filter(
         learner=learner,
         item__code=item.code,
-        application__status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.RETURNED),
+        application__status__in=(
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.ACCEPTED,
+            ApplicationStatus.FIRST_REVIEWED,
+            ApplicationStatus.RETURNED,
+        ),
     )
     pending = (
         pending.filter(certificate_no=cleaned["certificate_no"])

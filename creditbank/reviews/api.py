@@ -163,6 +163,8 @@ def _step(application: Any, action: str, actor: Any, payload: StepIn) -> Any:
         return services.reject_application(application, actor=actor, note=payload.comment)
     if action == "return":
         return services.return_application(application, actor=actor, note=payload.comment)
+    if application.kind == ApplicationKind.DEPOSIT and action == "first-review":
+        return services.first_review_deposit(application, actor=actor, note=payload.comment)
     if application.kind == ApplicationKind.DEPOSIT and action == "approve":
         return services.certify_application(application, actor=actor, note=payload.comment, item_code=payload.item_code)
     if application.kind == ApplicationKind.ACCOUNT_OPENING:

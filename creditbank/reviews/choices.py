@@ -10,6 +10,7 @@ class ApplicationKind(models.TextChoices):
 class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted, waiting to be accepted")
     ACCEPTED = "accepted", _("Accepted, waiting for first review")
+    FIRST_REVIEWED = "first_reviewed", _("First review passed, waiting for certification")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned for supplement")
     REJECTED = "rejected", _("Rejected")
@@ -24,4 +25,5 @@ class ReviewEventKind(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     RESUBMITTED = "resubmitted", _("Resubmitted")
     CERTIFIED = "certified", _("Certified")
+    FIRST_REVIEWED = "first_reviewed", _("First review passed")
     WITHDRAWN = "withdrawn", _("Withdrawn")

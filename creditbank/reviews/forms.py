@@ -75,6 +75,7 @@ class ApplicationActionForm(BootstrapFormMixin, forms.Form):
             (ReviewEventKind.ACCEPTED, ReviewEventKind.ACCEPTED.label),
             (ReviewEventKind.APPROVED, ReviewEventKind.APPROVED.label),
             (ReviewEventKind.CERTIFIED, ReviewEventKind.CERTIFIED.label),
+            (ReviewEventKind.FIRST_REVIEWED, ReviewEventKind.FIRST_REVIEWED.label),
             (ReviewEventKind.RETURNED, ReviewEventKind.RETURNED.label),
             (ReviewEventKind.REJECTED, ReviewEventKind.REJECTED.label),
         ]

@@ -26,7 +26,7 @@ from creditbank.reviews.models import Application, Notification
 logger = logging.getLogger(__name__)
 
 E = ReviewEventKind
-LEARNER_EVENTS = frozenset({E.ACCEPTED, E.RETURNED, E.REJECTED, E.CERTIFIED, E.APPROVED})
+LEARNER_EVENTS = frozenset({E.ACCEPTED, E.FIRST_REVIEWED, E.RETURNED, E.REJECTED, E.CERTIFIED, E.APPROVED})
 STAFF_EVENTS = frozenset({E.SUBMITTED, E.RESUBMITTED, E.WITHDRAWN})
 
 
@@ -34,6 +34,7 @@ def _learner_text(application: Application, event: str) -> str:
     what = application.get_kind_display()
     texts: dict[str, Any] = {
         E.ACCEPTED: _("Your application ({what}) was accepted and is being reviewed."),
+        E.FIRST_REVIEWED: _("Your application ({what}) passed the first review; certification follows."),
         E.RETURNED: _("Your application ({what}) was returned: something needs to be added. See the reason."),
         E.REJECTED: _("Your application ({what}) was not approved. See the reason."),
         E.CERTIFIED: _("Your outcome was certified and stored in your archive."),

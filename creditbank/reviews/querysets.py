@@ -13,7 +13,7 @@ class ApplicationQuerySet(ScopedQuerySet["Application"]):
     view_action = "reviews.view"
 
     def open(self) -> ApplicationQuerySet:
-        return self.filter(status__in=("submitted", "accepted"))
+        return self.filter(status__in=("submitted", "accepted", "first_reviewed"))
 
     def oldest_first(self) -> ApplicationQuerySet:
         return self.order_by("submitted_at", "id")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
 from creditbank.reviews.models import Application
 
-OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED)
+OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.FIRST_REVIEWED)
 DONE_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 

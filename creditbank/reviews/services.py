@@ -101,6 +101,11 @@ def certify_application(application: Application, *, actor: Any, note: str = "",
     return _move(application, actor=actor, event=ReviewEventKind.CERTIFIED, note=note)
 
 
+def first_review_deposit(application: Application, *, actor: Any, note: str = "") -> Application:
+    """初审 of a deposit: the facts and the evidence hold; certification (认证) follows."""
+    return _move(application, actor=actor, event=ReviewEventKind.FIRST_REVIEWED, note=note)
+
+
 def reject_application(application: Application, *, actor: Any, note: str) -> Application:
     """驳回, with the reason the learner will read."""
     return _move(application, actor=actor, event=ReviewEventKind.REJECTED, note=note)

@@ -36,6 +36,7 @@ E = ReviewEventKind
 STEPS: dict[str, dict[str, Any]] = {
     E.ACCEPTED: {"label": gettext_lazy("Accept"), "style": "btn-primary", "needs_reason": False},
     E.APPROVED: {"label": gettext_lazy("Pass first review"), "style": "btn-success", "needs_reason": False},
+    E.FIRST_REVIEWED: {"label": gettext_lazy("First review passed"), "style": "btn-primary", "needs_reason": False},
     E.CERTIFIED: {"label": gettext_lazy("Certify"), "style": "btn-success", "needs_reason": False},
     E.RETURNED: {"label": gettext_lazy("Return for supplement"), "style": "btn-outline-warning", "needs_reason": True},
     E.REJECTED: {"label": gettext_lazy("Reject"), "style": "btn-outline-danger", "needs_reason": True},
@@ -45,6 +46,7 @@ SERVICES: dict[str, Callable[..., Application]] = {
     E.ACCEPTED: services.accept_application,
     E.APPROVED: services.approve_first_review,
     E.CERTIFIED: services.certify_application,
+    E.FIRST_REVIEWED: services.first_review_deposit,
     E.RETURNED: services.return_application,
     E.REJECTED: services.reject_application,
 }

@@ -19,16 +19,24 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
         E.RETURNED: {S.SUBMITTED: S.RETURNED, S.ACCEPTED: S.RETURNED},
         E.RESUBMITTED: {S.RETURNED: S.SUBMITTED},
     },
-    # 自主存入: accepted (受理) by the learner's organisation, then certified (认证): the outcome is
-    # stored as certified with the item's credits (archive.deposits.certify_deposit).
+    # 自主存入: accepted (受理) by the learner's organisation, first-reviewed (初审), then certified
+    # (认证): the outcome is stored as certified with the item's credits
+    # (archive.deposits.certify_deposit). A centre may skip the first review and certify an
+    # accepted deposit in one step.
     ApplicationKind.DEPOSIT: {
         E.ACCEPTED: {S.SUBMITTED: S.ACCEPTED},
-        E.CERTIFIED: {S.ACCEPTED: S.APPROVED},
-        E.REJECTED: {S.SUBMITTED: S.REJECTED, S.ACCEPTED: S.REJECTED},
-        E.RETURNED: {S.SUBMITTED: S.RETURNED, S.ACCEPTED: S.RETURNED},
+        E.FIRST_REVIEWED: {S.ACCEPTED: S.FIRST_REVIEWED},
+        E.CERTIFIED: {S.ACCEPTED: S.APPROVED, S.FIRST_REVIEWED: S.APPROVED},
+        E.REJECTED: {S.SUBMITTED: S.REJECTED, S.ACCEPTED: S.REJECTED, S.FIRST_REVIEWED: S.REJECTED},
+        E.RETURNED: {S.SUBMITTED: S.RETURNED, S.ACCEPTED: S.RETURNED, S.FIRST_REVIEWED: S.RETURNED},
         E.RESUBMITTED: {S.RETURNED: S.SUBMITTED},
         # The learner may take it back while nobody has decided.
-        E.WITHDRAWN: {S.SUBMITTED: S.WITHDRAWN, S.ACCEPTED: S.WITHDRAWN, S.RETURNED: S.WITHDRAWN},
+        E.WITHDRAWN: {
+            S.SUBMITTED: S.WITHDRAWN,
+            S.ACCEPTED: S.WITHDRAWN,
+            S.FIRST_REVIEWED: S.WITHDRAWN,
+            S.RETURNED: S.WITHDRAWN,
+        },
     },
 }
 
@@ -36,6 +44,7 @@ REQUIRED_ACTION: dict[str, str] = {
     E.ACCEPTED: "reviews.accept",
     E.APPROVED: "reviews.first_review",
     E.CERTIFIED: "reviews.first_review",
+    E.FIRST_REVIEWED: "reviews.first_review",
     E.REJECTED: "reviews.first_review",
     E.RETURNED: "reviews.accept",
 }

@@ -152,3 +152,19 @@ def test_an_acceptance_point_accepts_but_never_certifies(tree, learner_a, item, 
     application.refresh_from_db()
     assert application.status == "accepted"
     assert not Outcome.objects.exists()
+
+
+def test_accept_first_review_then_certify_at_three_levels(tree, learner_a, item, point_reviewer, centre_reviewer):
+    """受理 at the point, 初审 at the sub-centre, 认证 at the centre; the history shows all three."""
+    sub_reviewer = make_staff(tree.a_sub, "reviewer", username="sub_reviewer")
+    application = _deposit(learner_a).application
+    review_services.accept_application(application, actor=point_reviewer)
+    with pytest.raises(Forbidden):  # the point accepted; it never certifies
+        review_services.certify_application(application, actor=point_reviewer)
+    review_services.first_review_deposit(application, actor=sub_reviewer)
+    application.refresh_from_db()
+    assert application.status == "first_reviewed"
+    review_services.certify_application(application, actor=centre_reviewer)
+    events = list(application.events.order_by("id").values_list("kind", flat=True))
+    assert events == ["submitted", "accepted", "first_reviewed", "certified"]
+    assert Outcome.objects.get().certified_by_org == tree.a

@@ -55,6 +55,8 @@ def test_reasons_are_required_and_unknown_actions_are_422(deposit, centre_review
     assert missing.status_code == 422
     assert missing.json()["details"][0]["code"] == "reason_required"
     assert post_json(client, f"/api/v1/reviews/{pk}/explode", {}).status_code == 422
-    assert post_json(client, f"/api/v1/reviews/{pk}/first-review", {}).status_code == 409  # not a deposit's step
+    assert (
+        post_json(client, f"/api/v1/reviews/{pk}/first-review", {}).status_code == 409
+    )  # first review comes after acceptance
     assert client.get("/api/v1/reviews/queue?state=lost").status_code == 422
     assert Application.objects.get(pk=pk).status == "submitted"

@@ -37,7 +37,15 @@ def test_available_events():
 
 def test_a_deposit_is_accepted_then_certified():
     assert set(workflow.available_events("deposit", "submitted")) == {"accepted", "rejected", "returned", "withdrawn"}
-    assert set(workflow.available_events("deposit", "accepted")) == {"certified", "rejected", "returned", "withdrawn"}
+    assert set(workflow.available_events("deposit", "accepted")) == {
+        "first_reviewed",
+        "certified",
+        "rejected",
+        "returned",
+        "withdrawn",
+    }
+    assert workflow.next_status("deposit", "accepted", "first_reviewed") == "first_reviewed"
+    assert workflow.next_status("deposit", "first_reviewed", "certified") == "approved"
     assert workflow.available_events("deposit", "withdrawn") == []
     assert workflow.next_status("deposit", "accepted", "certified") == "approved"
     with pytest.raises(ApplicationError):
