@@ -30,7 +30,7 @@ from creditbank.audit import services as audit
 from creditbank.catalog import selectors as catalog_selectors
 from creditbank.console.decorators import console_user, require_action, staff_view
 from creditbank.core.errors import ApplicationError, NotFound
-from creditbank.core.forms import add_application_error
+from creditbank.core.forms import add_application_error, error_text
 from creditbank.orgs import permissions
 from creditbank.reviews import services as review_services
 from creditbank.reviews.selectors import learner_history
@@ -187,7 +187,7 @@ def me_deposit_resubmit(request: HttpRequest, learner: Learner, pk: int) -> Http
             actor=request.user,
         )
     except ApplicationError as exc:
-        messages.error(request, "；".join(str(item.get("message")) for item in exc.details) or exc.message)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Sent again. Your service organisation will review it."))
     return redirect("archive:me-deposit", pk=deposit.pk)
@@ -276,7 +276,7 @@ def staff_outcome_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         if exc.status == 403:
             raise
-        messages.error(request, "；".join(str(item.get("message")) for item in exc.details) or exc.message)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("The outcome is revoked; it stays in the archive and counts for nothing."))
     return redirect("archive:staff-outcome", pk=outcome.pk)

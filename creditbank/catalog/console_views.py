@@ -37,7 +37,7 @@ from creditbank.catalog.models import StandardAttachment
 from creditbank.console.decorators import console_user, is_htmx, require_action, staff_view
 from creditbank.console.pagination import paginate, query_without_page
 from creditbank.core.errors import ApplicationError, NotFound
-from creditbank.core.forms import add_application_error
+from creditbank.core.forms import add_application_error, error_text
 from creditbank.imports import reports
 from creditbank.imports.readers import FileRefused
 
@@ -401,7 +401,7 @@ def standard_attach(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             standards.add_attachment(standard, form.cleaned_data["file"], actor=user)
         except ApplicationError as exc:
-            messages.error(request, "；".join(str(item.get("message")) for item in exc.details) or exc.message)
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Attachment added."))
     else:

@@ -30,3 +30,8 @@ def add_application_error(
         placed = True
     if not placed:
         form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
+
+
+def error_text(exc: ApplicationError) -> str:
+    """One line for a flash message: every detail's message, or the error's own."""
+    return "；".join(str(item.get("message")) for item in exc.details if item.get("message")) or exc.message

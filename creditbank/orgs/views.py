@@ -21,7 +21,7 @@ from creditbank.accounts.models import Learner, User
 from creditbank.console.decorators import console_user, is_htmx, require_action, staff_view
 from creditbank.console.pagination import paginate, query_without_page
 from creditbank.core.errors import ApplicationError
-from creditbank.core.forms import add_application_error
+from creditbank.core.forms import add_application_error, error_text
 from creditbank.orgs import permissions, selectors, services
 from creditbank.orgs.access import access_org
 from creditbank.orgs.choices import CHILD_KINDS
@@ -305,7 +305,7 @@ def org_tokens(request: HttpRequest, code: str) -> HttpResponse:
         try:
             _token, new_secret = tokens.issue_institution_token(org, name=request.POST.get("name", ""), actor=user)
         except ApplicationError as exc:
-            error = "；".join(str(item.get("message")) for item in exc.details) or exc.message
+            error = error_text(exc)
         else:
             # Post/redirect/get: a reload must not issue a second token. The secret rides in the
             # session to the next page only, and is gone once shown.

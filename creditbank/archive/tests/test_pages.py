@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from creditbank.accounts.tests.factories import make_learner
 from creditbank.archive.deposits import DepositData, submit_deposit
@@ -20,6 +20,7 @@ from creditbank.archive.models import Deposit, Evidence
 from creditbank.archive.tests.factories import make_outcome
 from creditbank.audit.models import AuditEntry
 from creditbank.catalog.tests.factories import make_item
+from creditbank.console.tests.helpers import route_names
 
 pytestmark = pytest.mark.django_db
 
@@ -139,17 +140,7 @@ def test_archive_pages_answer_each_caller(request, tree, world, root_auditor, na
 
 
 def test_every_archive_route_has_a_row():
-    names: set[str] = set()
-
-    def walk(patterns: list[Any], namespace: str | None) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif isinstance(pattern, URLPattern) and namespace == "archive" and pattern.name:
-                names.add(f"archive:{pattern.name}")
-
-    walk(get_resolver().url_patterns, None)
-    assert names == set(ROUTES)
+    assert route_names("archive") == set(ROUTES)
 
 
 def test_the_archive_shows_totals_timeline_filters_and_applications(tree, learner_a, learner_client):

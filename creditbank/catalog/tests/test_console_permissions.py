@@ -16,14 +16,13 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import get_resolver, reverse
-from django.urls.resolvers import URLPattern, URLResolver
+from django.urls import reverse
 
 from creditbank.audit.models import AuditEntry
 from creditbank.catalog import services, standards
 from creditbank.catalog.models import CatalogItem, Standard, StandardAttachment
 from creditbank.catalog.tests.factories import item_data
-from creditbank.console.tests.helpers import staff_without_membership_client
+from creditbank.console.tests.helpers import route_names, staff_without_membership_client
 
 pytestmark = pytest.mark.django_db
 
@@ -137,14 +136,4 @@ def test_catalog_console_permissions(request, world, name, _case, client_name, e
 
 
 def test_every_catalog_route_has_a_row():
-    names: set[str] = set()
-
-    def walk(patterns: list[Any], namespace: str | None) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif isinstance(pattern, URLPattern) and namespace == "catalog" and pattern.name:
-                names.add(f"catalog:{pattern.name}")
-
-    walk(get_resolver().url_patterns, None)
-    assert names == set(ROUTES)
+    assert route_names("catalog") == set(ROUTES)

@@ -32,3 +32,21 @@ def make_opening_application(org: OrgUnit) -> Application:
     """A self-registered learner's opening application, as ``register_learner`` leaves it."""
     learner = make_learner(org, status=LearnerStatus.PENDING, password=None)
     return review_services.submit_application(kind="account_opening", learner=learner, org=org, actor=None)
+
+
+def route_names(*namespaces: str) -> set[str]:
+    """Every named route of these URL namespaces, as ``namespace:name`` (for the completeness
+    checks of the permission matrices)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and namespace in namespaces and pattern.name:
+                names.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return names

@@ -16,11 +16,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from django.urls import get_resolver, reverse
-from django.urls.resolvers import URLPattern, URLResolver
+from django.urls import reverse
 
 from creditbank.audit.models import AuditEntry
-from creditbank.console.tests.helpers import make_opening_application, staff_without_membership_client
+from creditbank.console.tests.helpers import make_opening_application, route_names, staff_without_membership_client
 
 pytestmark = pytest.mark.django_db
 
@@ -163,20 +162,6 @@ def test_console_permissions(request, world, name, _case, client_name, expected)
         assert _state(world) == before
 
 
-def _console_route_names() -> set[str]:
-    names: set[str] = set()
-
-    def walk(patterns: list[Any], namespace: str | None) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif isinstance(pattern, URLPattern) and namespace in NAMESPACES and pattern.name:
-                names.add(f"{namespace}:{pattern.name}")
-
-    walk(get_resolver().url_patterns, None)
-    return names
-
-
 def test_every_console_route_has_a_row():
     # then
-    assert _console_route_names() == set(ROUTES)
+    assert route_names(*NAMESPACES) == set(ROUTES)

@@ -14,12 +14,11 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import get_resolver, reverse
-from django.urls.resolvers import URLPattern, URLResolver
+from django.urls import reverse
 
 from creditbank.accounts.models import Learner
 from creditbank.audit.models import AuditEntry
-from creditbank.console.tests.helpers import staff_without_membership_client
+from creditbank.console.tests.helpers import route_names, staff_without_membership_client
 from creditbank.imports import services
 from creditbank.imports.choices import ImportStatus
 from creditbank.imports.tests.helpers import bad_checksum, csv_bytes, good_rows, new_person
@@ -99,22 +98,8 @@ def test_import_console_permissions(request, job, name, _case, client_name, expe
         assert _state(job) == before
 
 
-def _route_names() -> set[str]:
-    names: set[str] = set()
-
-    def walk(patterns: list[Any], namespace: str | None) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif isinstance(pattern, URLPattern) and namespace == "imports" and pattern.name:
-                names.add(f"imports:{pattern.name}")
-
-    walk(get_resolver().url_patterns, None)
-    return names
-
-
 def test_every_import_route_has_a_row():
-    assert _route_names() == set(ROUTES)
+    assert route_names("imports") == set(ROUTES)
 
 
 def test_a_job_of_another_centre_cannot_be_confirmed(job, other_admin_client):
