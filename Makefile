@@ -55,7 +55,7 @@ test: install
 	$(VENV)/bin/lint-imports
 	env -u DATABASE_URL CREDITBANK_TESTING=1 $(CB) makemigrations --check --dry-run
 	env -u DATABASE_URL $(CB) check --fail-level WARNING
-	env -u DATABASE_URL CREDITBANK_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) CREDITBANK_PII_KEY=ci-check ALLOWED_HOSTS=example.org $(CB) check --deploy --fail-level WARNING
+	env -u DATABASE_URL CREDITBANK_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) CREDITBANK_PII_KEY=ci-check CREDITBANK_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=') ALLOWED_HOSTS=example.org $(CB) check --deploy --fail-level WARNING
 	@$(MAKE) --no-print-directory pytest
 
 bench: install

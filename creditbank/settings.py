@@ -23,7 +23,7 @@ PRODUCTION = ENVIRONMENT == "production"
 TESTING = os.environ.get("CREDITBANK_TESTING") == "1" or "pytest" in sys.modules
 
 
-def _secret_from_var(name: str, env: str) -> str:
+def _secret_from_var(name: str, env: str, nbytes: int = 48) -> str:
     """A secret from the environment, else generated once into var/ (DESIGN.md contract)."""
     value = os.environ.get(env)
     if value:
@@ -33,7 +33,7 @@ def _secret_from_var(name: str, env: str) -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(secrets.token_urlsafe(nbytes))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -41,7 +41,13 @@ def _secret_from_var(name: str, env: str) -> str:
 SECRET_KEY = _secret_from_var("secret_key", "SECRET_KEY")
 CREDITBANK_PII_KEY = _secret_from_var("pii_key", "CREDITBANK_PII_KEY")
 CREDITBANK_PII_OLD_KEYS = [k for k in os.environ.get("CREDITBANK_PII_OLD_KEYS", "").split(",") if k]
-CREDITBANK_SIGNING_KEY = os.environ.get("CREDITBANK_SIGNING_KEY", "")
+# The deployment's Ed25519 key (a base64url 32-byte seed): signs ledger checkpoints and credentials.
+CREDITBANK_SIGNING_KEY = _secret_from_var("signing_key", "CREDITBANK_SIGNING_KEY", nbytes=32)
+# Where the public reaches this deployment: the did:web issuer, QR codes and checkpoint origin derive from it.
+CREDITBANK_PUBLIC_URL = os.environ.get("CREDITBANK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The deployment's name and seal text on transcripts and credentials (学分银行名称, 印章文字).
+CREDITBANK_ISSUER_NAME = os.environ.get("CREDITBANK_ISSUER_NAME", "终身教育学分银行")
+CREDITBANK_SEAL_TEXT = os.environ.get("CREDITBANK_SEAL_TEXT", "终身教育学分银行管理中心")
 
 DEBUG = os.environ.get("CREDITBANK_DEBUG", "0" if PRODUCTION else "1") == "1" and not TESTING
 ALLOWED_HOSTS = [
