@@ -86,6 +86,17 @@ def point_operator(tree: Tree) -> Any:
 
 
 @pytest.fixture
+def point_reviewer(tree: Tree) -> Any:
+    """A reviewer at an acceptance point (受理点): accepts, never skips a level or certifies."""
+    return make_staff(tree.a_point, "reviewer", username="point_reviewer")
+
+
+@pytest.fixture
+def point_reviewer_client(point_reviewer: Any) -> Client:
+    return _client_for(point_reviewer)
+
+
+@pytest.fixture
 def other_admin(tree: Tree) -> Any:
     return make_staff(tree.b, "administrator", username="other_admin")
 

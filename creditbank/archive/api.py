@@ -1,5 +1,5 @@
 """The learner's archive for apps: ``GET /api/v1/me/outcomes``, ``/me/outcomes/{id}``,
-``/me/summary``, ``GET``/``POST /api/v1/me/deposits``.
+``/me/summary``, ``/me/transcript.pdf``, ``GET``/``POST /api/v1/me/deposits``.
 
 Learners only (a staff caller gets 403 ``learner_only``); every answer is about the caller's
 own account, so there is no scope to check beyond "whose token is this".
@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from creditbank.api.auth import LEARNER_AUTH, current_user
 from creditbank.api.pagination import Pagination
 from creditbank.api.schemas import BlankToNone
-from creditbank.archive import selectors
+from creditbank.archive import selectors, transcripts
 from creditbank.archive.choices import OutcomeSource, OutcomeStatus
 from creditbank.archive.deposits import DepositData, submit_deposit
 from creditbank.archive.models import Deposit, Outcome
@@ -153,6 +153,7 @@ class DepositIn(Schema):
     other_name: str = Field("", max_length=200, description='What the outcome is (for "other").')
     other_issuer: str = Field("", max_length=128)
     note: str = Field("", max_length=2000)
+    draft: bool = Field(False, description="Save as a draft: nobody reviews it until it is submitted.")
 
 
 @router.get("/me/outcomes", response=list[OutcomeOut], summary="My outcomes (personal archive)")
@@ -180,6 +181,31 @@ def get_my_summary(request: HttpRequest) -> Any:
     return selectors.archive_summary(_learner(request))
 
 
+_PDF_RESPONSES = {
+    "responses": {
+        "200": {
+            "description": "The PDF (A4), as an attachment.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "429": {"description": "Too many certificates asked for in a short time (code rate_limited)."},
+        "503": {"description": "The server cannot print Chinese text (codes transcript_font_missing, …)."},
+    }
+}
+
+
+@router.get(
+    "/me/transcript.pdf",
+    summary="My certificate of learning outcomes (学习成果证明, PDF)",
+    openapi_extra=_PDF_RESPONSES,
+)
+def get_my_transcript(request: HttpRequest) -> Any:
+    """Every stored and certified outcome (revoked ones are left out), with totals, the
+    deployment's seal and a QR code of the transcript's verifiable credential. Each call issues
+    a new transcript credential; limited to 5 a minute and 60 an hour per user."""
+    transcript = transcripts.generate_transcript(_learner(request), actor=current_user(request))
+    return transcripts.pdf_response(transcript)
+
+
 @router.get("/me/deposits", response=list[DepositOut], summary="What I asked to store, and its review status")
 @paginate(Pagination)
 def list_my_deposits(request: HttpRequest) -> Any:
@@ -187,10 +213,17 @@ def list_my_deposits(request: HttpRequest) -> Any:
 
 
 @router.post("/me/deposits", response={201: DepositOut}, summary="Ask to store an outcome, with evidence")
-def create_my_deposit(request: HttpRequest, payload: Form[DepositIn], evidence: File[list[UploadedFile]]) -> Any:
+def create_my_deposit(
+    request: HttpRequest,
+    payload: Form[DepositIn],
+    evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Any:
     """Multipart form: the fields, and one to ten ``evidence`` files (PDF, JPG or PNG by content,
     at most 10 MB each). The deposit becomes an application that the learner's service
-    organisation reviews."""
+    organisation reviews; with ``draft`` it waits (files may follow) for
+    ``POST /api/v1/me/applications/{id}/submit``."""
     learner = _learner(request)
-    deposit = submit_deposit(learner, DepositData(**payload.dict()), evidence, actor=current_user(request))
+    fields = payload.dict()
+    draft = bool(fields.pop("draft", False))
+    deposit = submit_deposit(learner, DepositData(**fields), evidence or [], actor=current_user(request), draft=draft)
     return Status(201, selectors.get_learner_deposit(learner, deposit.pk))

@@ -130,6 +130,7 @@ def _check_not_stored(learner: Any, item: Any, cleaned: dict[str, Any]) -> None:
         learner=learner,
         item__code=item.code,
         application__status__in=(
+            ApplicationStatus.DRAFT,
             ApplicationStatus.SUBMITTED,
             ApplicationStatus.ACCEPTED,
             ApplicationStatus.FIRST_REVIEWED,
@@ -143,7 +144,7 @@ def _check_not_stored(learner: Any, item: Any, cleaned: dict[str, Any]) -> None:
     )
     if pending.exists():
         raise Conflict(
-            _("You have already asked to store this outcome; its review is under way."),
+            _("You have already asked to store this outcome (or saved it as a draft); see your applications."),
             code=DepositErrorCode.ALREADY_REQUESTED,
         )
 
@@ -202,9 +203,12 @@ def _delete_files(names: list[str]) -> None:
         storage.delete(name)
 
 
-def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, actor: Any) -> Deposit:
+def submit_deposit(
+    learner: Any, data: DepositData, files: Sequence[Any], *, actor: Any, draft: bool = False
+) -> Deposit:
     """Check everything first (facts, duplicates, every file), then store the application, the
-    deposit and the evidence in one transaction."""
+    deposit and the evidence in one transaction. A ``draft`` is checked the same way but may wait
+    for its files; it reaches the queue when the learner submits it (``submit_deposit_draft``)."""
     if learner.status != LearnerStatus.ACTIVE:
         raise ApplicationError(
             _("Only an active account can store outcomes; activate your account first."),
@@ -213,7 +217,7 @@ def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, act
         )
     item, cleaned, errors = _clean(data)
     try:
-        checked = check_evidence(files)
+        checked = check_evidence(files) if files or not draft else []
     except ValidationFailed as exc:
         errors.extend(exc.details)
         checked = []
@@ -226,7 +230,7 @@ def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, act
             Learner.objects.select_for_update().filter(pk=learner.pk).first()
             _check_not_stored(learner, item, cleaned)
             application = review_services.submit_application(
-                kind=ApplicationKind.DEPOSIT, learner=learner, org=learner.org, actor=actor
+                kind=ApplicationKind.DEPOSIT, learner=learner, actor=actor, draft=draft
             )
             deposit = Deposit.objects.create(application=application, learner=learner, item=item, **cleaned)
             _save_evidence(deposit, files, checked, saved)
@@ -239,6 +243,7 @@ def submit_deposit(learner: Any, data: DepositData, files: Sequence[Any], *, act
                     "item": item.code if item is not None else OTHER,
                     "achieved_on": cleaned["achieved_on"].isoformat(),
                     "files": len(checked),
+                    "draft": draft,
                 },
             )
     except BaseException:
@@ -271,23 +276,12 @@ def assign_item(application: Any, item_code: str, *, actor: Any) -> Deposit:
 
 def certifying_org(actor: Any, application: Any) -> Any:
     """The organisation that certifies: the nearest one above the application's where the actor
-    may certify. Certification is a centre's (认证中心, its sub-centres, the management centre):
-    an acceptance point (受理点) accepts, but never certifies."""
-    from creditbank.orgs.choices import OrgKind
-    from creditbank.orgs.models import OrgUnit
-    from creditbank.reviews.workflow import REQUIRED_ACTION
+    may certify, of the kinds the deposit's certification step names (a centre; an acceptance
+    point (受理点) accepts, but never certifies) — ``reviews.workflow.DEPOSIT``."""
+    from creditbank.reviews.choices import ReviewEventKind
+    from creditbank.reviews.services import step_org
 
-    required = REQUIRED_ACTION["certified"]
-    paths = [path for path in permissions.scope_paths(actor, required) if application.org_path.startswith(path)]
-    org = (
-        OrgUnit.objects.filter(path__in=paths).exclude(kind=OrgKind.POINT).order_by("-path").first() if paths else None
-    )
-    if org is None:
-        raise Forbidden(
-            _("Only a certification centre can certify; an acceptance point accepts applications."),
-            code="point_cannot_certify",
-        )
-    return org
+    return step_org(actor, application, ReviewEventKind.CERTIFIED)
 
 
 def _create_certified(deposit: Deposit, item: Any, key: str, org: Any, now: Any) -> Outcome:
@@ -374,6 +368,28 @@ def resubmit_deposit(deposit: Deposit, *, note: str, files: Sequence[Any], actor
     try:
         with transaction.atomic():
             review_services.resubmit_application(deposit.application, actor=actor, note=note[:500])
+            _save_evidence(deposit, files, checked, saved)
+    except BaseException:
+        _delete_files(saved)
+        raise
+    return deposit
+
+
+def submit_deposit_draft(deposit: Deposit, *, files: Sequence[Any], actor: Any) -> Deposit:
+    """The learner sends a draft, adding the files it still lacked: it needs at least one."""
+    checked = check_evidence(files) if files else []
+    if len(checked) + deposit.evidence.count() > EVIDENCE_MAX_FILES:
+        raise ValidationFailed.for_field(
+            "evidence",
+            _("At most {count} files.").format(count=EVIDENCE_MAX_FILES),
+            code=DepositErrorCode.TOO_MANY_FILES,
+        )
+    if not checked and not deposit.evidence.exists():
+        check_evidence([])  # the "add at least one file" error
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            review_services.submit_draft(deposit.application, actor=actor)
             _save_evidence(deposit, files, checked, saved)
     except BaseException:
         _delete_files(saved)

@@ -17,3 +17,22 @@ def access_application(actor: Any, pk: int, *, action: str = "reviews.view") -> 
     if action != "reviews.view" and not permissions.can(actor, action, application.org_path):
         raise Forbidden(code="role_cannot_" + action.replace(".", "_"))
     return application
+
+
+def access_for_step(actor: Any, pk: int) -> Application:
+    """``access_application`` for a step someone wants to take: an attempt on an application that
+    exists outside the actor's scope is written to the operation log (it still answers 404)."""
+    try:
+        return access_application(actor, pk)
+    except NotFound:
+        outside = Application.objects.filter(pk=pk).only("pk", "org_path", "status").first() if pk else None
+        if outside is not None:
+            from creditbank.audit import services as audit
+
+            audit.record(
+                actor=actor,
+                action="reviews.refused",
+                obj=outside,
+                after={"code": "out_of_scope", "status": outside.status},
+            )
+        raise

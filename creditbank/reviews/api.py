@@ -13,7 +13,7 @@ from pydantic import field_validator
 from creditbank.api.auth import current_user, staff_auth
 from creditbank.api.pagination import Pagination
 from creditbank.api.schemas import BlankToNone, OrgRefOut
-from creditbank.reviews import access, selectors, services
+from creditbank.reviews import access, selectors, services, workflow
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus, ReviewEventKind
 
 router = Router(tags=["Reviews"], auth=staff_auth("reviews.view"))
@@ -46,19 +46,32 @@ class ReviewEventOut(Schema):
     to_status: str
     note: str
     actor: str | None
+    org: str | None = Field(description="The code of the organisation the step was taken for.")
     created_at: dt.datetime
 
     @staticmethod
     def resolve_actor(obj: Any) -> str | None:
         return obj.actor.username if obj.actor_id else None
 
+    @staticmethod
+    def resolve_org(obj: Any) -> str | None:
+        return obj.org.code if obj.org_id else None
+
 
 class ApplicationDetailOut(ApplicationOut):
     events: list[ReviewEventOut]
+    available_actions: list[str] = Field(description="The staff API actions the caller may take on it now.")
 
     @staticmethod
     def resolve_events(obj: Any) -> Any:
-        return obj.events.select_related("actor").order_by("created_at", "id")
+        return obj.events.select_related("actor", "org").order_by("created_at", "id")
+
+    @staticmethod
+    def resolve_available_actions(obj: Any, context: Any) -> list[str]:
+        actor = current_user(context["request"])
+        allowed = set(services.steps_for(actor, obj))
+        names = {**workflow.spec(obj.kind).api_actions, **workflow.COMMON_API_ACTIONS}
+        return [name for name, event in names.items() if event in allowed]
 
 
 class ApplicationFilter(Schema):
@@ -155,23 +168,12 @@ Action = Literal["accept", "first-review", "approve", "reject", "return"]
 
 
 def _step(application: Any, action: str, actor: Any, payload: StepIn) -> Any:
-    """Each action by the kind's own step: approving a deposit certifies it; first review (初审)
-    is the opening's decision; a step the application's state does not allow answers 409."""
-    if action == "accept":
-        return services.accept_application(application, actor=actor, note=payload.comment)
-    if action == "reject":
-        return services.reject_application(application, actor=actor, note=payload.comment)
-    if action == "return":
-        return services.return_application(application, actor=actor, note=payload.comment)
-    if application.kind == ApplicationKind.DEPOSIT and action == "first-review":
-        return services.first_review_deposit(application, actor=actor, note=payload.comment)
-    if application.kind == ApplicationKind.DEPOSIT and action == "approve":
+    """Each action is the kind's own step (``reviews.workflow``: approving a deposit certifies it;
+    first review (初审) is the opening's decision); a step the state does not allow answers 409."""
+    event = workflow.event_for_api_action(application.kind, action)
+    if event == ReviewEventKind.CERTIFIED:
         return services.certify_application(application, actor=actor, note=payload.comment, item_code=payload.item_code)
-    if application.kind == ApplicationKind.ACCOUNT_OPENING:
-        return services.approve_first_review(application, actor=actor, note=payload.comment)
-    from creditbank.reviews import workflow
-
-    return workflow.next_status(application.kind, application.status, action)  # raises invalid_transition
+    return services.take_step(application, actor=actor, event=event, note=payload.comment)
 
 
 @router.get("/queue", response=list[QueueItemOut], summary="The review queue, oldest first")
@@ -200,5 +202,5 @@ def review_step(request: HttpRequest, application_id: int, action: Action, paylo
     """Answers 409 ``invalid_transition`` when the application has moved on (another reviewer was
     first), 403 when the caller's role may not take the step, 404 outside the caller's scope."""
     actor = current_user(request)
-    application = access.access_application(actor, application_id)
+    application = access.access_for_step(actor, application_id)
     return _step(application, action, actor, payload or StepIn(comment="", item_code=""))

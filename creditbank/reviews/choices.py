@@ -8,6 +8,7 @@ class ApplicationKind(models.TextChoices):
 
 
 class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft, not yet submitted")
     SUBMITTED = "submitted", _("Submitted, waiting to be accepted")
     ACCEPTED = "accepted", _("Accepted, waiting for first review")
     FIRST_REVIEWED = "first_reviewed", _("First review passed, waiting for certification")
@@ -18,6 +19,7 @@ class ApplicationStatus(models.TextChoices):
 
 
 class ReviewEventKind(models.TextChoices):
+    DRAFTED = "drafted", _("Saved as a draft")
     SUBMITTED = "submitted", _("Submitted")
     ACCEPTED = "accepted", _("Accepted")
     APPROVED = "approved", _("Passed first review")

@@ -1,5 +1,5 @@
 """The learner's side of the review workflow: ``GET /api/v1/me/applications``,
-``POST /api/v1/me/applications/{id}/resubmit`` and ``.../withdraw``.
+``POST /api/v1/me/applications/{id}/resubmit``, ``.../withdraw`` and ``.../submit`` (a draft).
 
 A learner sees every application of theirs with its status, the reason when it was returned or
 rejected, and its history — without the names of the staff who took each step.
@@ -27,6 +27,7 @@ class StepOut(Schema):
     kind: str
     label: str
     at: dt.datetime
+    org: str = Field(description="The organisation that took the step (never the member of staff).")
     note: str
 
 
@@ -100,7 +101,32 @@ def resubmit_my_application(
     return _mine(request, application_id)
 
 
-@router.post("/me/applications/{application_id}/withdraw", response=MyApplicationOut, summary="Withdraw a deposit")
+@router.post(
+    "/me/applications/{application_id}/submit", response=MyApplicationOut, summary="Submit a draft application"
+)
+def submit_my_application(
+    request: HttpRequest,
+    application_id: int,
+    evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Any:
+    """A draft (saved with ``draft``) reaches the handling organisation's queue only now;
+    multipart ``evidence`` files may be added (a deposit needs at least one in all)."""
+    application = _mine(request, application_id)
+    actor = current_user(request)
+    if application.kind == ApplicationKind.DEPOSIT:
+        from creditbank.archive import deposits
+
+        deposits.submit_deposit_draft(application.deposit, files=evidence or [], actor=actor)
+    else:
+        services.submit_draft(application, actor=actor)
+    return _mine(request, application_id)
+
+
+@router.post(
+    "/me/applications/{application_id}/withdraw",
+    response=MyApplicationOut,
+    summary="Withdraw an application, or discard a draft",
+)
 def withdraw_my_application(request: HttpRequest, application_id: int, payload: NoteIn | None = None) -> Any:
     application = _mine(request, application_id)
     services.withdraw_application(application, actor=current_user(request), note=payload.note if payload else "")

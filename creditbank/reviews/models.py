@@ -12,7 +12,8 @@ from creditbank.reviews.querysets import ApplicationQuerySet
 
 
 class Application(TimeStampedModel):
-    """One request by a learner (opening an account now; deposits and conversions later)."""
+    """One request by a learner (opening an account, depositing an outcome; conversions later),
+    moved through the steps its kind declares in ``reviews.workflow``."""
 
     kind = models.CharField(_("kind"), max_length=32, choices=ApplicationKind.choices)
     status = models.CharField(
@@ -51,6 +52,15 @@ class ReviewEvent(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The organisation the step was taken for (the learner's steps: the handling organisation).
+    org = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     kind = models.CharField(_("event"), max_length=16, choices=ReviewEventKind.choices)
     from_status = models.CharField(_("from status"), max_length=16, blank=True)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from creditbank.core.querysets import ScopedQuerySet
 
@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 class ApplicationQuerySet(ScopedQuerySet["Application"]):
     scope_path = "org_path"
     view_action = "reviews.view"
+
+    def visible_to(self, user: Any, action: str | None = None) -> ApplicationQuerySet:
+        """A learner's draft is theirs alone until they submit it."""
+        return super().visible_to(user, action).exclude(status="draft")
 
     def open(self) -> ApplicationQuerySet:
         return self.filter(status__in=("submitted", "accepted", "first_reviewed"))

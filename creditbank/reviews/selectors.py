@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from creditbank.reviews import workflow
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
 from creditbank.reviews.models import Application
 
-OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.FIRST_REVIEWED)
+OPEN_STATUSES = workflow.OPEN_STATUSES
 DONE_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
@@ -97,9 +98,15 @@ def list_learner_applications(learner: Any) -> QuerySet[Application]:
 
 
 def learner_history(application: Application) -> list[dict[str, Any]]:
-    """The steps of an application as the learner sees them: what happened, when, and the
-    note — but not which staff member took the step."""
+    """The steps of an application as the learner sees them: what happened, when, by which
+    organisation, and the note — but not which staff member took the step."""
     return [
-        {"kind": event.kind, "label": event.get_kind_display(), "at": event.created_at, "note": event.note}
-        for event in application.events.order_by("created_at", "id")
+        {
+            "kind": event.kind,
+            "label": event.get_kind_display(),
+            "at": event.created_at,
+            "org": event.org.name if event.org is not None else "",
+            "note": event.note,
+        }
+        for event in application.events.select_related("org").order_by("created_at", "id")
     ]

@@ -25,7 +25,7 @@ from creditbank.core.errors import ApplicationError
 from creditbank.core.forms import add_application_error
 from creditbank.orgs import permissions
 from creditbank.reviews import selectors, services, workflow
-from creditbank.reviews.access import access_application
+from creditbank.reviews.access import access_application, access_for_step
 from creditbank.reviews.choices import ApplicationKind, ReviewEventKind
 from creditbank.reviews.forms import ApplicationActionForm, BatchForm, QueueFilterForm
 from creditbank.reviews.models import Application
@@ -54,9 +54,11 @@ SERVICES: dict[str, Callable[..., Application]] = {
 BATCH_EVENTS = (E.ACCEPTED, E.APPROVED, E.CERTIFIED)
 
 
-def _granted(user: Any, event: str, org_path: str | None = None) -> bool:
-    required = workflow.REQUIRED_ACTION.get(event)
-    return required is not None and permissions.can(user, required, org_path)
+def _granted(user: Any, event: str, kind: str | None = None, org_path: str | None = None) -> bool:
+    """Whether the user's roles grant ``event`` (for one kind, or for some kind)."""
+    kinds = [kind] if kind else list(workflow.KINDS)
+    actions = {workflow.required_action(k, event) for k in kinds} - {None}
+    return any(permissions.can(user, action, org_path) for action in actions if action)
 
 
 @staff_view
@@ -84,17 +86,17 @@ def _render_detail(
     request: HttpRequest, application: Application, *, form: ApplicationActionForm | None = None, failed_event: str = ""
 ) -> HttpResponse:
     user = console_user(request)
-    available = set(workflow.available_events(application.kind, application.status))
+    allowed = set(services.steps_for(user, application))  # the kind's steps, with the levels it may skip
     steps = [
         {"event": event, **step}
         for event, step in STEPS.items()  # in the order of STEPS: forward first, reject last
-        if event in available and _granted(user, event, application.org_path)
+        if event in allowed
     ]
     deposit = getattr(application, "deposit", None) if application.kind == ApplicationKind.DEPOSIT else None
     context = {
         "application": application,
         "learner": application.learner,
-        "events": application.events.select_related("actor").order_by("created_at", "id"),
+        "events": application.events.select_related("actor", "org").order_by("created_at", "id"),
         "steps": steps,
         "form": form,
         "failed_event": failed_event,
@@ -115,12 +117,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_action(request: HttpRequest, pk: int) -> HttpResponse:
     user = console_user(request)
-    application = access_application(user, pk)
+    application = access_for_step(user, pk)
     form = ApplicationActionForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, application, form=form)
     event = form.cleaned_data["event"]
-    if not _granted(user, event, application.org_path):
+    if not _granted(user, event, application.kind, application.org_path):
         raise PermissionDenied
     extra = {"item_code": form.cleaned_data["item_code"]} if event == E.CERTIFIED else {}
     try:
@@ -157,14 +159,12 @@ def batch(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(error))
         return redirect(back)
     event = form.cleaned_data["event"]
-    required = workflow.REQUIRED_ACTION[event]
-    require_action(user, required)
+    if not _granted(user, event):
+        raise PermissionDenied
     ids: list[int] = form.cleaned_data["ids"]
+    # Each application is checked by its kind's step (role, kind of organisation, state).
     applications = list(
-        Application.objects.visible_to(user, required)
-        .filter(pk__in=ids)
-        .select_related("learner")
-        .order_by("submitted_at", "id")
+        Application.objects.visible_to(user).filter(pk__in=ids).select_related("learner").order_by("submitted_at", "id")
     )
     moved, failures = services.apply_batch(applications, actor=user, event=event)
     if moved:

@@ -63,15 +63,51 @@ def test_accept_then_certify_stores_a_certified_outcome(tree, learner_a, item, p
     assert AuditEntry.objects.filter(action="archive.certify", object_id=str(outcome.pk)).count() == 1
 
 
-def test_certifying_needs_acceptance_first_and_the_right_role(tree, learner_a, item, centre_operator, centre_reviewer):
+def test_certifying_needs_the_right_role_and_a_centre(
+    tree, learner_a, item, centre_operator, centre_reviewer, point_reviewer
+):
     application = _deposit(learner_a).application
-    with pytest.raises(ApplicationError) as early:
-        review_services.certify_application(application, actor=centre_reviewer)
-    assert early.value.code == "invalid_transition"
-    review_services.accept_application(application, actor=centre_reviewer)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as point:
+        review_services.certify_application(application, actor=point_reviewer)
+    assert point.value.code == "point_cannot_certify"
+    with pytest.raises(Forbidden) as operator:
         review_services.certify_application(application, actor=centre_operator)
+    assert operator.value.code == "role_cannot_reviews_certify"
+    review_services.accept_application(application, actor=point_reviewer)
+    with pytest.raises(Forbidden):
+        review_services.first_review_deposit(application, actor=point_reviewer)
     assert not Outcome.objects.exists()
+    application.refresh_from_db()
+    assert application.status == "accepted"
+
+
+def test_a_centre_may_accept_and_certify_in_one_step(tree, learner_a, item, centre_reviewer):
+    application = _deposit(learner_a).application
+    review_services.certify_application(application, actor=centre_reviewer, note="材料齐全")
+    application.refresh_from_db()
+    assert application.status == "approved"
+    steps = list(application.events.order_by("id").values_list("kind", "org__code", "note"))
+    assert steps == [("submitted", "A-PT", ""), ("accepted", "A", ""), ("certified", "A", "材料齐全")]
+    assert Outcome.objects.get().certified_by_org == tree.a
+
+
+def test_a_role_without_certify_may_first_review_but_not_certify(tree, learner_a, item, centre_reviewer):
+    from creditbank.orgs.models import Role
+
+    Role.objects.filter(code="reviewer").update(
+        actions=["reviews.view", "reviews.accept", "reviews.first_review", "archive.view"]
+    )
+    from creditbank.orgs import permissions
+
+    permissions.forget(centre_reviewer)
+    application = _deposit(learner_a).application
+    review_services.accept_application(application, actor=centre_reviewer)
+    review_services.first_review_deposit(application, actor=centre_reviewer)
+    with pytest.raises(Forbidden) as refused:
+        review_services.certify_application(application, actor=centre_reviewer)
+    assert refused.value.code == "role_cannot_reviews_certify"
+    application.refresh_from_db()
+    assert application.status == "first_reviewed"
 
 
 def test_an_other_deposit_is_certified_once_the_reviewer_names_the_item(tree, learner_a, item, centre_reviewer):

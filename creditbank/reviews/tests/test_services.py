@@ -67,11 +67,31 @@ def test_rejection_needs_a_reason_the_learner_reads(application, centre_reviewer
     assert application.learner.status == "pending"
 
 
-def test_invalid_transition_changes_nothing(application, centre_reviewer):
+def test_invalid_transition_changes_nothing(application, point_reviewer):
+    # an acceptance point may not skip acceptance: first review before it is refused
     with pytest.raises(ApplicationError) as excinfo:
-        services.approve_first_review(application, actor=centre_reviewer)
+        services.approve_first_review(application, actor=point_reviewer)
     assert excinfo.value.code == "invalid_transition"
     assert ReviewEvent.objects.count() == 1
+    application.refresh_from_db()
+    assert application.status == "submitted"
+
+
+def test_a_centre_accepts_and_first_reviews_an_opening_in_one_step(application, centre_reviewer, tree):
+    services.approve_first_review(application, actor=centre_reviewer, note="材料齐全")
+    application.refresh_from_db()
+    assert application.status == "approved"
+    events = list(application.events.order_by("id").values_list("kind", "from_status", "to_status", "org__code"))
+    assert events == [
+        ("submitted", "", "submitted", "A-PT"),
+        ("accepted", "submitted", "accepted", "A"),
+        ("approved", "accepted", "approved", "A"),
+    ]
+    application.learner.refresh_from_db()
+    assert application.learner.status == "active"
+    assert list(
+        AuditEntry.objects.filter(action__startswith="reviews.").order_by("id").values_list("action", flat=True)
+    ) == ["reviews.accepted", "reviews.approved"]
 
 
 def test_batch_accept_reports_failures(application, centre_reviewer, tree):

@@ -48,15 +48,14 @@ def test_an_institution_system_works_its_queue(deposit, centre_reviewer):
     assert late.json()["code"] == "invalid_transition"
 
 
-def test_reasons_are_required_and_unknown_actions_are_422(deposit, centre_reviewer):
-    client = bearer_client(centre_reviewer)
+def test_reasons_are_required_and_unknown_actions_are_422(deposit, point_reviewer):
+    client = bearer_client(point_reviewer)
     pk = deposit.application.pk
     missing = post_json(client, f"/api/v1/reviews/{pk}/return", {})
     assert missing.status_code == 422
     assert missing.json()["details"][0]["code"] == "reason_required"
     assert post_json(client, f"/api/v1/reviews/{pk}/explode", {}).status_code == 422
-    assert (
-        post_json(client, f"/api/v1/reviews/{pk}/first-review", {}).status_code == 409
-    )  # first review comes after acceptance
+    early = post_json(client, f"/api/v1/reviews/{pk}/first-review", {})
+    assert (early.status_code, early.json()["code"]) == (403, "org_cannot_take_step")  # a centre's step
     assert client.get("/api/v1/reviews/queue?state=lost").status_code == 422
     assert Application.objects.get(pk=pk).status == "submitted"

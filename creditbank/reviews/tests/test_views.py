@@ -196,13 +196,18 @@ def test_detail_of_missing_application_is_404(centre_reviewer_client, tree):
     assert response.status_code == 404
 
 
-def test_detail_shows_the_steps_the_role_grants(centre_reviewer_client, centre_admin_client, app_a):
+def test_detail_shows_the_steps_the_role_grants(
+    centre_reviewer_client, centre_admin_client, point_reviewer_client, app_a
+):
     # when
-    reviewer = centre_reviewer_client.get(_detail(app_a))
+    reviewer = point_reviewer_client.get(_detail(app_a))
+    centre = centre_reviewer_client.get(_detail(app_a))
     admin = centre_admin_client.get(_detail(app_a))
-    # then: a submitted application can be accepted, returned or rejected; the admin may only look
+    # then: a submitted application can be accepted, returned or rejected at the point; a centre
+    # may also accept and pass the first review in one step; the admin may only look
     assert reviewer.status_code == 200
     assert [step["event"] for step in reviewer.context["steps"]] == ["accepted", "returned", "rejected"]
+    assert [step["event"] for step in centre.context["steps"]] == ["accepted", "approved", "returned", "rejected"]
     content = reviewer.content.decode()
     with translation.override("zh-hans"):
         labels = [
@@ -265,9 +270,9 @@ def test_return_and_reject_with_a_reason(centre_reviewer_client, app_a, event, s
     assert AuditEntry.objects.filter(action=f"reviews.{event}").count() == 1
 
 
-def test_step_not_possible_in_current_state_rerenders(centre_reviewer_client, app_a):
-    # when: first review of an application not yet accepted
-    response = centre_reviewer_client.post(_action(app_a), {"event": "approved"})
+def test_step_not_possible_in_current_state_rerenders(point_reviewer_client, app_a):
+    # when: first review, at a point, of an application not yet accepted
+    response = point_reviewer_client.post(_action(app_a), {"event": "approved"})
     # then
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -330,15 +335,13 @@ def test_batch_accept_moves_exactly_the_selected_applications_in_scope(centre_re
     )
 
 
-def test_batch_first_review_reports_applications_in_the_wrong_state(centre_reviewer_client, tree):
+def test_batch_first_review_reports_applications_in_the_wrong_state(point_reviewer_client, tree):
     # given
     accepted = make_opening_application(tree.a_point)
     Application.objects.filter(pk=accepted.pk).update(status="accepted")
     submitted = make_opening_application(tree.a_point)
     # when
-    response = centre_reviewer_client.post(
-        BATCH, {"event": "approved", "ids": [accepted.pk, submitted.pk]}, follow=True
-    )
+    response = point_reviewer_client.post(BATCH, {"event": "approved", "ids": [accepted.pk, submitted.pk]}, follow=True)
     # then
     accepted.refresh_from_db()
     submitted.refresh_from_db()

@@ -1,0 +1,108 @@
+"""Drafts (草稿): a deposit the learner saves, completes and sends later; staff never see it before."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from creditbank.archive.deposits import DepositData, submit_deposit, submit_deposit_draft
+from creditbank.archive.models import Evidence
+from creditbank.catalog.tests.factories import make_item
+from creditbank.core.errors import ApplicationError, Forbidden, ValidationFailed
+from creditbank.reviews import selectors, services
+from creditbank.reviews.access import access_application
+from creditbank.reviews.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def _pdf(name="a.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n")
+
+
+@pytest.fixture
+def item(tree):
+    return make_item(code="HL-1", name="护理学导论", credits="3")
+
+
+@pytest.fixture
+def draft(learner_a, item):
+    return submit_deposit(
+        learner_a, DepositData(item_code="HL-1", achieved_on="2024-05-17"), [], actor=learner_a.user, draft=True
+    )
+
+
+def test_a_draft_is_invisible_to_staff_and_tells_nobody(draft, centre_reviewer, point_reviewer):
+    application = draft.application
+    assert application.status == "draft"
+    assert list(selectors.list_review_queue(centre_reviewer, status="")) == []
+    with pytest.raises(ApplicationError) as missing:
+        access_application(point_reviewer, application.pk)
+    assert missing.value.code == "application_not_found"
+    with pytest.raises(ApplicationError):
+        services.accept_application(application, actor=point_reviewer)
+    assert not Notification.objects.exists()
+    assert list(application.events.values_list("kind", flat=True)) == ["drafted"]
+
+
+def test_a_draft_needs_evidence_before_it_is_sent(draft, learner_a, point_reviewer):
+    with pytest.raises(ValidationFailed) as refused:
+        submit_deposit_draft(draft, files=[], actor=learner_a.user)
+    assert refused.value.details[0]["code"] == "deposit_evidence_required"
+    draft.application.refresh_from_db()
+    assert draft.application.status == "draft"
+    submit_deposit_draft(draft, files=[_pdf()], actor=learner_a.user)
+    draft.application.refresh_from_db()
+    assert draft.application.status == "submitted"
+    assert Evidence.objects.filter(deposit=draft).count() == 1
+    assert list(selectors.list_review_queue(point_reviewer)) == [draft.application]
+    # the point's acceptors hear of it now
+    assert Notification.objects.filter(recipient=point_reviewer, event="submitted").count() == 1
+
+
+def test_only_the_learner_sends_or_discards_a_draft(draft, learner_a, centre_reviewer):
+    with pytest.raises(Forbidden):
+        services.submit_draft(draft.application, actor=centre_reviewer)
+    services.withdraw_application(draft.application, actor=learner_a.user)
+    draft.application.refresh_from_db()
+    assert draft.application.status == "withdrawn"
+    assert not Notification.objects.exists()  # nobody had heard of it
+
+
+def test_the_same_outcome_cannot_be_drafted_twice(draft, learner_a):
+    with pytest.raises(ApplicationError) as twice:
+        submit_deposit(
+            learner_a, DepositData(item_code="HL-1", achieved_on="2024-05-17"), [_pdf()], actor=learner_a.user
+        )
+    assert twice.value.code == "deposit_already_requested"
+
+
+def test_the_learner_saves_and_sends_a_draft_through_the_pages(learner_client, learner_a, item):
+    saved = learner_client.post(
+        reverse("archive:me-deposit-new"), {"item_code": "HL-1", "achieved_on": "2024-05-17", "draft": "1"}
+    )
+    assert saved.status_code == 302
+    deposit = learner_a.deposits.get()
+    assert deposit.application.status == "draft"
+    page = learner_client.get(reverse("archive:me-deposit", args=[deposit.pk]))
+    assert 'id="draft"' in page.content.decode()
+    learner_client.post(reverse("archive:me-deposit-submit", args=[deposit.pk]), {"evidence": [_pdf()]})
+    deposit.application.refresh_from_db()
+    assert deposit.application.status == "submitted"
+
+
+def test_the_api_saves_a_draft_and_submits_it(learner_a, item):
+    from creditbank.api.tests.helpers import bearer_client
+
+    client = bearer_client(learner_a.user)
+    made = client.post("/api/v1/me/deposits", {"item_code": "HL-1", "achieved_on": "2024-05-17", "draft": "true"})
+    assert made.status_code == 201, made.content
+    application_id = made.json()["application_id"]
+    assert made.json()["status"] == "draft"
+    empty = client.post(f"/api/v1/me/applications/{application_id}/submit")
+    assert (empty.status_code, empty.json()["details"][0]["code"]) == (422, "deposit_evidence_required")
+    sent = client.post(f"/api/v1/me/applications/{application_id}/submit", {"evidence": [_pdf()]})
+    assert sent.status_code == 200, sent.content
+    assert sent.json()["status"] == "submitted"
+    assert [step["kind"] for step in sent.json()["history"]] == ["drafted", "submitted"]
+    again = client.post(f"/api/v1/me/applications/{application_id}/submit")
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
