@@ -106,14 +106,28 @@ class IdListField(forms.Field):
 
 
 class BatchForm(forms.Form):
-    """Batch steps from the queue: accept, pass first review, or certify."""
+    """Batch steps from the queue: accept, pass first review, certify, or reject — one reason for all."""
 
     event = forms.ChoiceField(
         choices=[
             (ReviewEventKind.ACCEPTED, ReviewEventKind.ACCEPTED.label),
             (ReviewEventKind.APPROVED, ReviewEventKind.APPROVED.label),
+            (ReviewEventKind.FIRST_REVIEWED, ReviewEventKind.FIRST_REVIEWED.label),
             (ReviewEventKind.CERTIFIED, ReviewEventKind.CERTIFIED.label),
+            (ReviewEventKind.REJECTED, ReviewEventKind.REJECTED.label),
         ]
+    )
+    note = forms.CharField(
+        label=_("Reason or comment (one for all)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Needed to reject; every learner concerned reads it."),
     )
     ids = IdListField(error_messages={"required": _("Select at least one application.")})
     status = forms.CharField(required=False, max_length=16)  # the queue filter to go back to
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("event") == ReviewEventKind.REJECTED and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Please give the reason; the learner will see it."))
+        return cleaned

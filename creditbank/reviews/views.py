@@ -51,7 +51,7 @@ SERVICES: dict[str, Callable[..., Application]] = {
     E.REJECTED: services.reject_application,
 }
 
-BATCH_EVENTS = (E.ACCEPTED, E.APPROVED, E.CERTIFIED)
+BATCH_EVENTS = (E.ACCEPTED, E.APPROVED, E.FIRST_REVIEWED, E.CERTIFIED, E.REJECTED)
 
 
 def _granted(user: Any, event: str, kind: str | None = None, org_path: str | None = None) -> bool:
@@ -166,7 +166,7 @@ def batch(request: HttpRequest) -> HttpResponse:
     applications = list(
         Application.objects.visible_to(user).filter(pk__in=ids).select_related("learner").order_by("submitted_at", "id")
     )
-    moved, failures = services.apply_batch(applications, actor=user, event=event)
+    moved, failures = services.apply_batch(applications, actor=user, event=event, note=form.cleaned_data["note"])
     if moved:
         messages.success(
             request, _("{step}: {count} applications done.").format(step=STEPS[event]["label"], count=moved)

@@ -87,8 +87,20 @@ def test_learner_self_deposits_and_the_outcome_is_certified(
     reviewer.wait_for_selector("#deposit-details")
     assert "证书照片.png" in reviewer.inner_text("#evidence")
     reviewer.screenshot(path=str(screenshot_dir / "review-deposit.png"), full_page=True)
+    reviewer.get_by_role("button", name=zh("First review passed"), exact=True).click()
+    reviewer.wait_for_load_state()
+    deposit.application.refresh_from_db()
+    assert deposit.application.status == "first_reviewed"
     reviewer.get_by_role("button", name=zh("Certify"), exact=True).click()
     reviewer.wait_for_load_state()
+    # the learner's page shows each step with the organisation that took it
+    deposit.application.refresh_from_db()
+    assert list(deposit.application.events.values_list("kind", "org__code")) == [
+        ("submitted", "A-PT"),
+        ("accepted", "A-PT"),
+        ("first_reviewed", "A"),
+        ("certified", "A"),
+    ]
     # then the learner's archive shows it certified, with its credits counted
     deposit.refresh_from_db()
     assert deposit.outcome is not None

@@ -145,7 +145,13 @@ def test_queue_offers_batch_steps_by_role(centre_reviewer_client, centre_operato
     reviewer = centre_reviewer_client.get(QUEUE)
     operator = centre_operator_client.get(QUEUE)
     # then
-    assert [event for event, _label in reviewer.context["batch_steps"]] == ["accepted", "approved", "certified"]
+    assert [event for event, _label in reviewer.context["batch_steps"]] == [
+        "accepted",
+        "approved",
+        "first_reviewed",
+        "certified",
+        "rejected",
+    ]
     assert 'name="ids"' in reviewer.content.decode()
     assert operator.context["batch_steps"] == []
     assert 'name="ids"' not in operator.content.decode()
@@ -374,3 +380,18 @@ def test_batch_with_bad_input_changes_nothing(centre_reviewer_client, app_a, dat
     assert len(list(response.context["messages"])) == 1
     app_a.refresh_from_db()
     assert app_a.status == "submitted"
+
+
+def test_batch_reject_takes_one_reason_for_all_and_needs_it(centre_reviewer_client, tree):
+    # given
+    first, second = (make_opening_application(tree.a_point) for _ in range(2))
+    # when: no reason
+    refused = centre_reviewer_client.post(BATCH, {"event": "rejected", "ids": [first.pk, second.pk]}, follow=True)
+    # then: nothing moved, the reviewer is told why
+    assert set(Application.objects.values_list("status", flat=True)) == {"submitted"}
+    assert any("reason" in str(m).lower() or "原因" in str(m) for m in refused.context["messages"])
+    # when: one reason
+    centre_reviewer_client.post(BATCH, {"event": "rejected", "ids": [first.pk, second.pk], "note": "重复申请"})
+    # then: both rejected, each with the reason the learner reads
+    assert set(Application.objects.values_list("status", "decision_note")) == {("rejected", "重复申请")}
+    assert AuditEntry.objects.filter(action="reviews.rejected").count() == 2
