@@ -60,6 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["open_applications"] = sum(open_counts.values())
         context["open_by_status"] = open_counts
         context["queue_tile"] = review_selectors.queue_tile(user)
+        context["queue_by_org"] = review_selectors.queue_tiles_by_org(user)
     if context["can_view_orgs"]:
         by_org_kind = dict(
             OrgUnit.objects.visible_to(user, "orgs.view").order_by().values_list("kind").annotate(count=Count("id"))

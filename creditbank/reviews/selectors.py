@@ -88,6 +88,35 @@ def queue_tile(actor: Any) -> dict[str, int]:
     return {key: int(value or 0) for key, value in counts.items()}
 
 
+def queue_tiles_by_org(actor: Any, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The tile per handling organisation (one query): where work waits, the most overdue first."""
+    now = timezone.now()
+    week_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start -= dt.timedelta(days=week_start.weekday())
+    rows = (
+        Application.objects.visible_to(actor)
+        .order_by()
+        .values("org_id", "org__code", "org__name")
+        .annotate(
+            waiting=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("id", filter=_overdue_q(now)),
+            done_this_week=Count("id", filter=Q(decided_at__gte=week_start, status__in=DONE_STATUSES)),
+        )
+        .filter(Q(waiting__gt=0) | Q(done_this_week__gt=0))
+        .order_by("-overdue", "-waiting", "org__code")[:limit]
+    )
+    return [
+        {
+            "code": row["org__code"],
+            "name": row["org__name"],
+            "waiting": row["waiting"],
+            "overdue": row["overdue"],
+            "done_this_week": row["done_this_week"],
+        }
+        for row in rows
+    ]
+
+
 def count_open_by_status(actor: Any) -> dict[str, int]:
     rows = Application.objects.visible_to(actor).open().values("status").annotate(count=Count("id"))
     return {row["status"]: row["count"] for row in rows}

@@ -85,3 +85,16 @@ def test_the_dashboard_tile_counts_waiting_overdue_and_done_this_week(tree, depo
 def test_the_dashboard_shows_the_tile(tree, deposits, root_reviewer_client):
     response = root_reviewer_client.get(reverse("console:dashboard"))
     assert b'id="queue-tile"' in response.content
+
+
+def test_the_tile_per_organisation_shows_where_work_waits(tree, deposits, root_reviewer, root_reviewer_client):
+    Application.objects.filter(pk=deposits[0].pk).update(submitted_at=timezone.now() - dt.timedelta(days=40))
+    services.reject_application(deposits[2], actor=root_reviewer, note="材料不符")
+    rows = selectors.queue_tiles_by_org(root_reviewer)
+    assert rows == [
+        {"code": "A-PT", "name": tree.a_point.name, "waiting": 2, "overdue": 1, "done_this_week": 0},
+        {"code": "B", "name": tree.b.name, "waiting": 0, "overdue": 0, "done_this_week": 1},
+    ]
+    page = root_reviewer_client.get(reverse("console:dashboard")).content.decode()
+    assert 'id="queue-by-org"' in page
+    assert 'data-org="A-PT"' in page
