@@ -29,6 +29,7 @@ run: install
 	@$(CB) migrate --no-input -v0
 	@mkdir -p var && if [ ! -f var/.demo-loaded ]; then $(CB) demo >/dev/null && touch var/.demo-loaded; fi
 	@$(CB) demo
+	@$(CB) ledger schedule >/dev/null  # the worker's periodic ledger checkpoint (docs/operations.md)
 	@echo "creditbank: http://$(HOST):$(PORT)/  (console: /console/, learner space: /me/; Ctrl-C stops)"
 	@$(CB) db_worker --no-reload & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(CB) runserver --noreload $(HOST):$(PORT)
@@ -62,6 +63,10 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/catalog.py
 	$(PY) bench/archive_api.py
+	$(PY) bench/ledger.py
+	$(PY) bench/credentials.py
+	$(PY) bench/transcript.py
+	$(PY) bench/conversion.py
 
 messages: install
 	$(CB) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --no-obsolete

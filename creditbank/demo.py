@@ -18,6 +18,7 @@ from creditbank.accounts.demo_data import person
 from creditbank.accounts.identity import validate_identity
 from creditbank.accounts.models import Learner, User
 from creditbank.catalog import demo_data as catalog_demo
+from creditbank.ledger import services as ledger_services
 from creditbank.orgs import services as org_services
 from creditbank.orgs.models import OrgUnit
 from creditbank.reviews import services as review_services
@@ -240,6 +241,8 @@ def load_demo(*, learners: int = 40) -> list[Login]:
             logins.append(Login(role="learner", org=org.code, username=learner.account_no, password=DEMO_PASSWORD))
     load_demo_catalog()
     load_demo_outcomes(learners)
+    # Every account and outcome above appended its ledger leaf; sign the tree as it now stands.
+    ledger_services.make_checkpoint()
     return logins
 
 

@@ -48,6 +48,12 @@ CREDITBANK_PUBLIC_URL = os.environ.get("CREDITBANK_PUBLIC_URL", "http://127.0.0.
 # The deployment's name and seal text on transcripts and credentials (学分银行名称, 印章文字).
 CREDITBANK_ISSUER_NAME = os.environ.get("CREDITBANK_ISSUER_NAME", "终身教育学分银行")
 CREDITBANK_SEAL_TEXT = os.environ.get("CREDITBANK_SEAL_TEXT", "终身教育学分银行管理中心")
+# The tamper-evident ledger (docs/operations.md "Ledger"): where checkpoints are published
+# ("file:/path" or "webhook:https://…", comma-separated), how often the worker signs one, and the
+# per-minute limit of each client on the public proof API.
+CREDITBANK_LEDGER_ANCHORS = [a.strip() for a in os.environ.get("CREDITBANK_LEDGER_ANCHORS", "").split(",") if a.strip()]
+CREDITBANK_LEDGER_CHECKPOINT_SECONDS = int(os.environ.get("CREDITBANK_LEDGER_CHECKPOINT_SECONDS", "600"))
+CREDITBANK_LEDGER_RATE_LIMIT = int(os.environ.get("CREDITBANK_LEDGER_RATE_LIMIT", "600"))
 
 DEBUG = os.environ.get("CREDITBANK_DEBUG", "0" if PRODUCTION else "1") == "1" and not TESTING
 ALLOWED_HOSTS = [
@@ -75,6 +81,9 @@ INSTALLED_APPS = [
     "creditbank.imports",
     "creditbank.catalog",
     "creditbank.archive",
+    "creditbank.conversion",
+    "creditbank.ledger",
+    "creditbank.credentials",
     "creditbank.portal",
     "creditbank.console",
     "creditbank.api",

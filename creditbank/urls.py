@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("creditbank.reviews.urls")),
     path("", include("creditbank.imports.urls")),
     path("", include("creditbank.catalog.console_urls")),
+    path("", include("creditbank.conversion.console_urls")),
     path("", include("creditbank.archive.urls")),
+    path("", include("creditbank.credentials.urls")),
     path("", include("creditbank.audit.urls")),
 ]

@@ -27,6 +27,12 @@ from creditbank.reviews.models import Application, ReviewEvent
 
 pytestmark = pytest.mark.django_db
 
+
+def _writes() -> int:
+    """Operation-log rows of writes: a refused review step is logged (reviews.refused) but writes nothing."""
+    return AuditEntry.objects.exclude(action="reviews.refused").count()
+
+
 ANONYMOUS = "anonymous"
 LEARNER = "learner"
 WITHOUT_ACTION = "role without the action"
@@ -95,6 +101,38 @@ def _with_catalog_item(client: Client, url: str) -> Any:
     return client.get(url)
 
 
+PROGRAMME_CODE = "MATRIX-P"
+
+
+def _programme(world: World) -> Any:
+    """A programme of B (a university centre) with one published rule, made by the ``state``
+    snapshot before the call (so that its audit rows come first): public reference data."""
+    from creditbank.conversion.models import Programme
+    from creditbank.conversion.tests.factories import make_programme, make_rule
+    from creditbank.orgs.models import OrgUnit
+
+    if not Programme.objects.filter(code=PROGRAMME_CODE).exists():
+        from creditbank.catalog.models import CatalogItem
+        from creditbank.catalog.tests.factories import make_item
+
+        if not CatalogItem.objects.filter(code=CATALOG_CODE).exists():
+            make_item(code=CATALOG_CODE, name="计算机应用基础")
+        programme = make_programme(
+            OrgUnit.objects.get(code="B"), code=PROGRAMME_CODE, name="计算机应用技术", courses={"C1": (3, "必修")}
+        )
+        make_rule(programme, "R1", CATALOG_CODE, "C1")
+    return PROGRAMME_CODE
+
+
+def _with_checkpoint(client: Client, url: str) -> Any:
+    """The ledger is public: the world's accounts are on it; sign it once so that there is a checkpoint."""
+    from creditbank.ledger import selectors, services
+
+    if selectors.latest_checkpoint() is None:
+        services.make_checkpoint()
+    return client.get(url)
+
+
 def _my_outcome(world: World) -> Any:
     """Made once per test, by the ``state`` snapshot before the call (so its audit rows come first)."""
     from creditbank.archive.tests.factories import make_outcome
@@ -102,6 +140,28 @@ def _my_outcome(world: World) -> Any:
     if not hasattr(world, "outcome"):
         world.outcome = make_outcome(learner=world.learner)  # type: ignore[attr-defined]
     return world.outcome  # type: ignore[attr-defined]
+
+
+def _my_certified_outcome(world: World) -> Any:
+    """A certified outcome of the world's learner, made once per test by the state snapshot."""
+    from creditbank.credentials.tests.factories import make_certified_outcome
+
+    if not hasattr(world, "certified_outcome"):
+        world.certified_outcome = make_certified_outcome(learner=world.learner)  # type: ignore[attr-defined]
+    return world.certified_outcome  # type: ignore[attr-defined]
+
+
+def _credential_state(world: World) -> Any:
+    from creditbank.credentials.models import IssuedCredential
+
+    _my_certified_outcome(world)
+    return IssuedCredential.objects.count()
+
+
+def _status_list(world: World) -> Any:
+    from creditbank.credentials.models import StatusList
+
+    return StatusList.objects.first() or StatusList.objects.create()
 
 
 def _post_deposit(client: Client) -> Any:
@@ -238,11 +298,41 @@ MATRIX: dict[tuple[str, str], Route] = {
         call=lambda client, world: _with_catalog_item(client, f"/api/v1/catalog/items/{CATALOG_CODE}"),
         cases=_public(),
     ),
+    ("GET", "/api/v1/ledger/checkpoint"): Route(
+        call=lambda client, world: _with_checkpoint(client, "/api/v1/ledger/checkpoint"), cases=_public()
+    ),
+    ("GET", "/api/v1/ledger/proof/inclusion"): Route(
+        call=lambda client, world: _with_checkpoint(client, "/api/v1/ledger/proof/inclusion?index=0"), cases=_public()
+    ),
+    ("GET", "/api/v1/ledger/proof/consistency"): Route(
+        call=lambda client, world: _with_checkpoint(client, "/api/v1/ledger/proof/consistency?from=1"), cases=_public()
+    ),
+    ("GET", "/api/v1/programmes"): Route(
+        call=lambda client, world: client.get("/api/v1/programmes?q=jsj"),
+        cases=_public(),
+        state=_programme,
+        includes_target=_has("code", lambda world: PROGRAMME_CODE),
+        public=True,
+    ),
+    ("GET", "/api/v1/programmes/{code}"): Route(
+        call=lambda client, world: client.get(f"/api/v1/programmes/{PROGRAMME_CODE}"),
+        cases=_public(),
+        state=_programme,
+    ),
     ("POST", "/api/v1/auth/token"): Route(
         # Whoever calls, with a valid staff password: the session (or its absence) plays no part.
         call=lambda client, world: post_json(
             client, "/api/v1/auth/token", {"username": "centre_reviewer", "password": STAFF_PASSWORD}
         ),
+        cases=_public(),
+    ),
+    # anyone may check a credential, and read the status lists credentials point to
+    ("POST", "/api/v1/credentials/verify"): Route(
+        call=lambda client, world: client.post("/api/v1/credentials/verify", b"[]", content_type=JSON),
+        cases=_public(),
+    ),
+    ("GET", "/api/v1/credentials/status/{list_id}"): Route(
+        call=lambda client, world: client.get(f"/api/v1/credentials/status/{_status_list(world).pk}"),
         cases=_public(),
     ),
     # --- any signed-in user --------------------------------------------------------------
@@ -272,8 +362,23 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/me/deposits"): Route(
         call=lambda client, world: client.get("/api/v1/me/deposits"), cases=_learner_only()
     ),
+    # 学习成果证明: a PDF, the caller's own (archive/tests/test_transcripts.py checks its content)
+    ("GET", "/api/v1/me/transcript.pdf"): Route(
+        call=lambda client, world: client.get("/api/v1/me/transcript.pdf"), cases=_learner_only()
+    ),
     ("POST", "/api/v1/me/deposits"): Route(
         call=lambda client, world: _post_deposit(client), cases=_learner_only(201), state=_deposit_state
+    ),
+    # verifiable credentials of the caller's own certified outcomes (credentials/tests/test_api.py)
+    ("GET", "/api/v1/me/outcomes/{outcome_id}/credential"): Route(
+        call=lambda client, world: client.get(f"/api/v1/me/outcomes/{_my_certified_outcome(world).pk}/credential"),
+        cases=_learner_only(),
+        state=_credential_state,
+    ),
+    ("GET", "/api/v1/me/transcript/credential"): Route(
+        call=lambda client, world: client.get("/api/v1/me/transcript/credential"),
+        cases=_learner_only(),
+        state=_credential_state,
     ),
     ("GET", "/api/v1/me/applications"): Route(
         call=lambda client, world: client.get("/api/v1/me/applications"), cases=_learner_only()
@@ -285,12 +390,33 @@ MATRIX: dict[tuple[str, str], Route] = {
         cases=_learner_only(),
         state=_my_deposit_state,
     ),
+    # the world's deposit was sent, not saved as a draft: the learner's own call answers 409
+    ("POST", "/api/v1/me/applications/{application_id}/submit"): Route(
+        call=lambda client, world: client.post(
+            f"/api/v1/me/applications/{_my_deposit(world).application_id}/submit", {}
+        ),
+        cases=_learner_only(409),
+        state=_my_deposit_state,
+    ),
     ("POST", "/api/v1/me/applications/{application_id}/withdraw"): Route(
         call=lambda client, world: post_json(
             client, f"/api/v1/me/applications/{_my_deposit(world).application_id}/withdraw", {}
         ),
         cases=_learner_only(),
         state=_my_deposit_state,
+    ),
+    # degree audit (学历提升): the caller's own archive against a public programme
+    ("GET", "/api/v1/me/programmes/{code}/audit"): Route(
+        call=lambda client, world: client.get(f"/api/v1/me/programmes/{PROGRAMME_CODE}/audit"),
+        cases=_learner_only(),
+        state=_programme,
+    ),
+    ("POST", "/api/v1/me/programmes/{code}/what-if"): Route(
+        call=lambda client, world: post_json(
+            client, f"/api/v1/me/programmes/{PROGRAMME_CODE}/what-if", {"items": [CATALOG_CODE]}
+        ),
+        cases=_learner_only(),
+        state=_programme,
     ),
     # --- institutions: their own token, no session -------------------------------------
     ("POST", "/api/v1/outcomes:batch"): Route(
@@ -364,6 +490,17 @@ MATRIX: dict[tuple[str, str], Route] = {
             own="centre_admin_client",
         ),
         state=_learner_state,
+    ),
+    ("GET", "/api/v1/learners/{account_no}/programmes/{code}/audit"): Route(
+        call=lambda client, world: client.get(
+            f"/api/v1/learners/{world.learner.account_no}/programmes/{PROGRAMME_CODE}/audit"
+        ),
+        cases=_staff(
+            without=("root_auditor_client", "role_cannot_archive_view"),
+            other=(404, "learner_not_found"),
+            own="centre_operator_client",
+        ),
+        state=_programme,
     ),
     # --- reviews -------------------------------------------------------------------------
     ("GET", "/api/v1/reviews/applications"): Route(
@@ -490,7 +627,7 @@ def test_api_permissions(request, world, method, path, _case, client_name, expec
     # given
     route = MATRIX[(method, path)]
     client = _client(request, client_name)
-    before = (route.state(world), AuditEntry.objects.count())
+    before = (route.state(world), _writes())
     # when
     response = route.call(client, world)
     # then
@@ -500,7 +637,7 @@ def test_api_permissions(request, world, method, path, _case, client_name, expec
     if expected == 200 and route.includes_target is not None:
         assert route.includes_target(response.json(), world) is (route.public or _SEES_TARGET[_case])
     if expected >= 400:  # Saleor: prove nothing happened
-        assert (route.state(world), AuditEntry.objects.count()) == before
+        assert (route.state(world), _writes()) == before
 
 
 # --- completeness ----------------------------------------------------------------------------
@@ -555,7 +692,7 @@ def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
     schema = anon_client.get("/api/v1/openapi.json").json()
     # then
     documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
-    assert len(documented) == 30
+    assert len(documented) == 44
     assert documented <= set(MATRIX)
 
 

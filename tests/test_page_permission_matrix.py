@@ -2,7 +2,9 @@
 
 Console namespaces have their matrix in ``creditbank/console/tests/test_permission_matrix.py``,
 bulk imports in ``creditbank/imports/tests/test_permissions.py``, the catalog in
-``creditbank/catalog/tests/test_console_permissions.py``, the REST API in
+``creditbank/catalog/tests/test_console_permissions.py``, the credential pages in
+``creditbank/credentials/tests/test_pages.py``, programmes and rules in
+``creditbank/conversion/tests/test_console.py``, the REST API in
 ``tests/test_api_permission_matrix.py``; each of those checks its own routes are all covered.
 This file covers the rest, and fails when a route belongs to no matrix at all.
 """
@@ -17,7 +19,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-OTHER_MATRICES = {"console", "orgs", "learners", "reviews", "audit", "imports", "api", "catalog", "archive"}
+OTHER_MATRICES = {
+    "console",
+    "orgs",
+    "learners",
+    "reviews",
+    "audit",
+    "imports",
+    "api",
+    "catalog",
+    "archive",
+    "credentials",
+    "conversion",
+}
 
 LOGIN = "/accounts/login/"
 # route name, method: {caller: (status, where a redirect goes or None)}

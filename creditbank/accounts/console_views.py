@@ -28,7 +28,7 @@ from creditbank.core.forms import add_application_error
 from creditbank.orgs import permissions
 from creditbank.orgs.choices import OrgKind
 from creditbank.orgs.models import OrgUnit
-from creditbank.reviews.selectors import list_learner_applications
+from creditbank.reviews.selectors import list_learner_applications_for_staff
 
 
 @staff_view
@@ -110,7 +110,7 @@ def _render_detail(request: HttpRequest, learner: Learner, **extra: Any) -> Http
         "can_manage": can_manage,
         "status_actions": _status_actions(learner) if can_manage else [],
         "can_view_reviews": permissions.can(user, "reviews.view", learner.org_path),
-        "applications": list_learner_applications(learner).select_related("org")[:20],
+        "applications": list_learner_applications_for_staff(learner).select_related("org")[:20],
         **extra,
     }
     return render(request, "accounts/console/learner_detail.html", context)

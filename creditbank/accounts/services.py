@@ -29,6 +29,8 @@ from creditbank.accounts.numbering import reserve_account_numbers
 from creditbank.audit import services as audit
 from creditbank.core import pii, ratelimit, validators
 from creditbank.core.errors import ApplicationError, Conflict, Forbidden, ValidationFailed
+from creditbank.ledger import events as ledger_events
+from creditbank.ledger import services as ledger
 from creditbank.orgs.models import OrgUnit, Region
 from creditbank.orgs.permissions import can
 
@@ -148,6 +150,10 @@ def create_learner_record(
                     username=learner.account_no, password=password, kind=UserKind.LEARNER, display_name=identity.name
                 )
             learner.save()
+            if channel != OpeningChannel.SELF or status == LearnerStatus.ACTIVE:
+                # Opened by an organisation (or already active): on the ledger now; a
+                # self-registration is opened when its centre approves it (approve_opening).
+                ledger.append(ledger_events.ACCOUNT_OPENED, record=learner, learner=learner)
     except IntegrityError:
         # Lost a race with another opening of the same person.
         raise Conflict(_("This person already has an account."), code=AccountErrorCode.DUPLICATE_ID_NUMBER) from None
@@ -287,6 +293,8 @@ def approve_opening(learner: Learner, *, actor: User) -> Learner:
     learner.status = LearnerStatus.ACTIVE
     learner.activated_at = timezone.now()
     learner.save(update_fields=["status", "activated_at", "updated_at"])
+    if learner.opened_via == OpeningChannel.SELF:
+        ledger.append(ledger_events.ACCOUNT_OPENED, record=learner, learner=learner)
     audit.record(
         actor=actor, action="accounts.approve_opening", obj=learner, before=before, after={"status": learner.status}
     )

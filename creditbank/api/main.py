@@ -21,6 +21,12 @@ from creditbank.archive.api import router as archive_router
 from creditbank.archive.push_api import router as push_router
 from creditbank.audit.api import router as audit_router
 from creditbank.catalog.api import router as catalog_router
+from creditbank.conversion.api import me_router as conversion_me_router
+from creditbank.conversion.api import public_router as conversion_public_router
+from creditbank.conversion.api import staff_router as conversion_staff_router
+from creditbank.credentials.api import public_router as credentials_public_router
+from creditbank.credentials.api import router as credentials_router
+from creditbank.ledger.api import router as ledger_router
 from creditbank.orgs.api import router as orgs_router
 from creditbank.reviews.api import router as reviews_router
 from creditbank.reviews.me_api import router as my_applications_router
@@ -100,6 +106,12 @@ api.add_router("/learners", learners_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/ledger", ledger_router)
 api.add_router("/", archive_router)
 api.add_router("/", push_router)
 api.add_router("/", my_applications_router)
+api.add_router("/", credentials_public_router)
+api.add_router("/", credentials_router)
+api.add_router("/", conversion_public_router)
+api.add_router("/", conversion_me_router)
+api.add_router("/", conversion_staff_router)

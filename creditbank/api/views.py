@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -95,7 +96,11 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return error_response(
                 422, "validation_error", message, [{"field": field, "code": "null_character", "message": message}]
             )
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except RawPostDataException:
+            # A multipart form (its fields were read for the NUL check) where the body must be JSON.
+            return error_response(415, "unsupported_media_type", _("Send this request's body as JSON."), [])
         if isinstance(response, HttpResponseNotAllowed):
             allowed = ", ".join(sorted(method.strip() for method in response["Allow"].split(",")))
             response = error_response(

@@ -200,8 +200,9 @@ _PDF_RESPONSES = {
 )
 def get_my_transcript(request: HttpRequest) -> Any:
     """Every stored and certified outcome (revoked ones are left out), with totals, the
-    deployment's seal and a QR code of the transcript's verifiable credential. Each call issues
-    a new transcript credential; limited to 5 a minute and 60 an hour per user."""
+    deployment's seal and a QR code of the transcript's verifiable credential (the same
+    credential while the certified outcomes are the same; no QR code while none is certified).
+    Limited to 5 a minute and 60 an hour per user."""
     transcript = transcripts.generate_transcript(_learner(request), actor=current_user(request))
     return transcripts.pdf_response(transcript)
 

@@ -24,9 +24,10 @@ from creditbank.archive.models import Deposit, Evidence, Outcome, natural_key
 from creditbank.audit import services as audit
 from creditbank.catalog.services import item_for_new_outcome
 from creditbank.core import uploads
-from creditbank.core.errors import ApplicationError, Conflict, Forbidden, ValidationFailed
+from creditbank.core.errors import ApplicationError, Conflict, ValidationFailed
 from creditbank.imports import values
-from creditbank.orgs import permissions
+from creditbank.ledger import events as ledger_events
+from creditbank.ledger import services as ledger
 from creditbank.reviews import services as review_services
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
 
@@ -336,6 +337,7 @@ def certify_deposit(application: Any, *, actor: Any) -> Outcome:
             _("The learner's archive already holds this outcome; reject the application as a duplicate."),
             code=DepositErrorCode.ALREADY_STORED,
         ) from None
+    ledger.append(ledger_events.OUTCOME_CERTIFIED, record=outcome, learner=outcome.learner_id)
     deposit.outcome = outcome
     deposit.item = item
     deposit.save(update_fields=["outcome", "item", "updated_at"])

@@ -110,6 +110,11 @@ def learner_deposits(learner: Any) -> QuerySet[Deposit]:
     )
 
 
+def staff_deposits(learner: Any) -> QuerySet[Deposit]:
+    """``learner_deposits`` as staff see them: a draft is the learner's alone (sent or discarded)."""
+    return learner_deposits(learner).exclude(application__in=_unsent_applications())
+
+
 def get_learner_deposit(learner: Any, pk: int) -> Deposit:
     deposit = learner_deposits(learner).filter(pk=pk).first()
     if deposit is None:
@@ -129,9 +134,22 @@ def get_own_evidence(learner: Any, pk: int) -> Evidence:
     return evidence
 
 
+def _unsent_applications() -> Any:
+    """Drafts, sent or discarded: no member of staff may know of them (``reviews.querysets``)."""
+    from creditbank.reviews.models import Application
+
+    return Application.objects.unsent()
+
+
 def access_evidence(user: Any, pk: int) -> Evidence:
-    """Staff: a file of a learner in scope, or sent to an org in scope (``archive.view``); else 404."""
-    evidence = Evidence.objects.visible_to(user, "archive.view").filter(pk=pk).first()
+    """Staff: a file of a learner in scope, or sent to an org in scope (``archive.view``); else 404.
+    A draft's files are the learner's alone until they send it."""
+    evidence = (
+        Evidence.objects.visible_to(user, "archive.view")
+        .exclude(deposit__application__in=_unsent_applications())
+        .filter(pk=pk)
+        .first()
+    )
     if evidence is None:
         raise NotFound(code="evidence_not_found")
     return evidence

@@ -17,6 +17,8 @@ from creditbank.archive.choices import OutcomeStatus
 from creditbank.archive.models import Outcome
 from creditbank.audit import services as audit
 from creditbank.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from creditbank.ledger import events as ledger_events
+from creditbank.ledger import services as ledger
 from creditbank.orgs import permissions
 
 REVOKE_ACTION = "archive.revoke"
@@ -51,6 +53,11 @@ def revoke_outcome(outcome: Outcome, *, actor: Any, reason: str) -> Outcome:
     outcome.revoked_at = timezone.now()
     outcome.revoke_reason = reason[:2000]
     outcome.save(update_fields=["status", "revoked_at", "revoke_reason", "updated_at"])
+    ledger.append(ledger_events.OUTCOME_REVOKED, record=outcome, learner=outcome.learner_id)
+    from creditbank.credentials.services import revoke_outcome_credentials
+
+    # Its credentials (and transcripts that list it) are revoked in their status lists, in this transaction.
+    revoke_outcome_credentials(outcome)
     audit.record(
         actor=actor,
         action="archive.revoke",

@@ -13,6 +13,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -21,9 +22,9 @@ from django.views.decorators.http import require_http_methods
 
 from creditbank.accounts.access import access_learner
 from creditbank.accounts.models import Learner
-from creditbank.archive import exports, selectors
+from creditbank.archive import exports, selectors, transcripts
 from creditbank.archive import services as archive_services
-from creditbank.archive.deposits import OTHER, resubmit_deposit, submit_deposit
+from creditbank.archive.deposits import OTHER, resubmit_deposit, submit_deposit, submit_deposit_draft
 from creditbank.archive.forms import ArchiveFilterForm, DepositForm
 from creditbank.archive.models import Evidence
 from creditbank.audit import services as audit
@@ -31,6 +32,7 @@ from creditbank.catalog import selectors as catalog_selectors
 from creditbank.console.decorators import console_user, require_action, staff_view
 from creditbank.core.errors import ApplicationError, NotFound
 from creditbank.core.forms import add_application_error, error_text
+from creditbank.ledger import selectors as ledger_selectors
 from creditbank.orgs import permissions
 from creditbank.reviews import services as review_services
 from creditbank.reviews.selectors import learner_history
@@ -119,12 +121,25 @@ def me_archive_export(request: HttpRequest, learner: Learner) -> HttpResponse:
 
 @learner_page
 @require_http_methods(["GET"])
+def me_archive_transcript(request: HttpRequest, learner: Learner) -> HttpResponseBase:
+    """学习成果证明 (PDF); when it cannot be printed, back to the archive with the reason."""
+    try:
+        transcript = transcripts.generate_transcript(learner, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("archive:me-archive")
+    return transcripts.pdf_response(transcript)
+
+
+@learner_page
+@require_http_methods(["GET"])
 def me_outcome(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
     outcome = selectors.get_learner_outcome(learner, pk)
     context = {
         "outcome": outcome,
         "evidence": selectors.outcome_evidence(outcome),
         "deposit": getattr(outcome, "deposit", None),
+        "ledger_leaves": ledger_selectors.inclusion_for("outcome", outcome.pk),
     }
     return render(request, "archive/me_outcome.html", context)
 
@@ -148,15 +163,21 @@ def me_deposit_new(request: HttpRequest, learner: Learner) -> HttpResponse:
             return redirect("archive:me-deposit-new")
     form = DepositForm(request.POST or None, request.FILES or None, other=other, initial={"item_code": code})
     if request.method == "POST" and form.is_valid():
+        draft = bool(request.POST.get("draft"))
         try:
-            deposit = submit_deposit(learner, form.deposit_data(), form.cleaned_data["evidence"], actor=request.user)
+            deposit = submit_deposit(
+                learner, form.deposit_data(), form.cleaned_data["evidence"], actor=request.user, draft=draft
+            )
         except ApplicationError as exc:
             add_application_error(form, exc)
         else:
-            messages.success(
-                request,
-                _("Sent. {org} will review it; you can follow it here.").format(org=learner.org.name),
-            )
+            if draft:
+                messages.success(request, _("Saved as a draft. Send it when it is complete."))
+            else:
+                messages.success(
+                    request,
+                    _("Sent. {org} will review it; you can follow it here.").format(org=learner.org.name),
+                )
             return redirect("archive:me-deposit", pk=deposit.pk)
     return render(request, "archive/me_deposit_form.html", {"form": form, "item": item, "other": other})
 
@@ -195,14 +216,34 @@ def me_deposit_resubmit(request: HttpRequest, learner: Learner, pk: int) -> Http
 
 @learner_page
 @require_http_methods(["POST"])
+def me_deposit_submit(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
+    """A draft goes to the service organisation, with the files it still lacked."""
+    deposit = selectors.get_learner_deposit(learner, pk)
+    try:
+        submit_deposit_draft(deposit, files=request.FILES.getlist("evidence"), actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request, _("Sent. {org} will review it; you can follow it here.").format(org=deposit.application.org.name)
+        )
+    return redirect("archive:me-deposit", pk=deposit.pk)
+
+
+@learner_page
+@require_http_methods(["POST"])
 def me_deposit_withdraw(request: HttpRequest, learner: Learner, pk: int) -> HttpResponse:
     deposit = selectors.get_learner_deposit(learner, pk)
     try:
+        was_draft = deposit.application.status == "draft"
         review_services.withdraw_application(deposit.application, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Withdrawn. Nothing will be stored from this application."))
+        if was_draft:
+            messages.success(request, _("The draft was discarded."))
+        else:
+            messages.success(request, _("Withdrawn. Nothing will be stored from this application."))
     return redirect("archive:me-deposit", pk=deposit.pk)
 
 
@@ -233,7 +274,7 @@ def learner_archive(request: HttpRequest, account_no: str) -> HttpResponse:
     require_action(user, "archive.view")
     learner = access_learner(user, account_no, action="archive.view")
     context = _archive_context(request, learner)
-    context["deposits"] = selectors.learner_deposits(learner)[:50]
+    context["deposits"] = selectors.staff_deposits(learner)[:50]
     return render(request, "archive/console/learner_archive.html", context)
 
 
@@ -247,6 +288,23 @@ def learner_archive_export(request: HttpRequest, account_no: str) -> HttpRespons
 
 
 @staff_view
+@require_http_methods(["GET"])
+def learner_archive_transcript(request: HttpRequest, account_no: str) -> HttpResponseBase:
+    """A learner's 学习成果证明 printed at the counter (logged as ``archive.transcript``)."""
+    user = console_user(request)
+    require_action(user, "archive.view")
+    learner = access_learner(user, account_no, action="archive.view")
+    try:
+        transcript = transcripts.generate_transcript(learner, actor=user)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, error_text(exc))
+        return redirect("archive:learner-archive", account_no=learner.account_no)
+    return transcripts.pdf_response(transcript)
+
+
+@staff_view
 def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     """One outcome in scope, with its evidence, and the revoke form for those who may."""
     user = console_user(request)
@@ -256,6 +314,7 @@ def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         "outcome": outcome,
         "learner": outcome.learner,
         "evidence": selectors.outcome_evidence(outcome),
+        "ledger_leaves": ledger_selectors.inclusion_for("outcome", outcome.pk),
         "can_revoke": outcome.status != "revoked"
         and (
             permissions.can(user, archive_services.REVOKE_ACTION, outcome.learner.org_path)

@@ -40,6 +40,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(_("Review queue"), "reviews:queue", "reviews.view"),
     Section(_("Outcome catalog"), "catalog:item-list", "catalog.propose"),
     Section(_("Standards"), "catalog:standard-list", "catalog.propose"),
+    Section(_("Programmes and conversion rules"), "conversion:programme-list", "conversion.manage"),
     Section(_("Operation log"), "audit:entry-list", "audit.view"),
     Section(_("Login log"), "audit:login-list", "audit.view"),
 )

@@ -27,6 +27,9 @@ from creditbank.archive.choices import OutcomeSource, OutcomeStatus
 from creditbank.archive.models import Outcome
 from creditbank.catalog.models import CatalogItem
 from creditbank.imports import writers
+from creditbank.ledger import digests as ledger_digests
+from creditbank.ledger import events as ledger_events
+from creditbank.ledger import services as ledger_services
 from creditbank.orgs.models import OrgUnit
 
 _LOOKUP_CHUNK = 900  # bound parameters per query on SQLite
@@ -175,7 +178,14 @@ class OutcomeWriter:
 
 
 class OrmOutcomeWriter(OutcomeWriter):
-    """``bulk_create`` in batches (SQLite and any other backend)."""
+    """``bulk_create`` in batches (SQLite and any other backend). Every stored outcome gets its
+    ``outcome.stored`` ledger leaf, prepared with its batch and appended by ``finish`` in the same
+    transaction (``ledger.services.LeafBuffer``)."""
+
+    def __init__(self, org: OrgUnit, *, source: str = OutcomeSource.BULK, import_job_id: int | None = None) -> None:
+        super().__init__(org, source=source, import_job_id=import_job_id)
+        self.ledger = ledger_services.LeafBuffer()
+        self.digest = ledger_digests.StoredOutcomeDigester(org_id=org.pk, source=source)
 
     @property
     def stores(self) -> bool:
@@ -187,15 +197,45 @@ class OrmOutcomeWriter(OutcomeWriter):
 
     def write(self, rows: Sequence[OutcomeRow]) -> None:
         now = timezone.now()
-        Outcome.objects.bulk_create([self._outcome(row, now) for row in rows], batch_size=500)
+        outcomes = [self._outcome(row, now) for row in rows]
+        Outcome.objects.bulk_create(outcomes, batch_size=500)
+        self._add_leaves(rows, [outcome.pk for outcome in outcomes])
         self.written += len(rows)
+
+    def _add_leaves(self, rows: Sequence[OutcomeRow], ids: Sequence[int]) -> None:
+        add, digest, event_type = self.ledger.add, self.digest, ledger_events.OUTCOME_STORED
+        for row, pk in zip(rows, ids, strict=True):
+            item = row.item
+            learner_id = row.learner_id
+            value = digest(
+                learner_id,
+                item.id,
+                item.code,
+                row.score,
+                row.achieved_on,
+                row.certificate_no,
+                row.hours,
+                row.credits,
+                row.natural_key,
+                row.external_id,
+            )
+            add(event_type, pk, learner_id, value)
+
+    def finish(self) -> None:
+        self.ledger.commit()
+
+    def abort(self) -> None:
+        self.ledger.discard()
 
 
 class CopyOutcomeWriter(OrmOutcomeWriter):
-    """``COPY ... FROM STDIN`` straight into the outcome table, look-ups on a second connection."""
+    """``COPY ... FROM STDIN`` straight into the outcome table, look-ups on a second connection.
+    The keys are taken from the table's sequence before each batch is sent (on the look-up
+    connection), so that the ledger leaves can name them; the leaves are appended by ``finish``,
+    once the outcome COPY is closed."""
 
     COLUMNS = (
-        "created_at", "updated_at", "learner", "item", "item_code", "org", "org_path", "source", "status",
+        "id", "created_at", "updated_at", "learner", "item", "item_code", "org", "org_path", "source", "status",
         "score", "achieved_on", "certificate_no", "hours", "credits", "natural_key", "import_job", "external_id",
         "note",
     )  # fmt: skip
@@ -270,27 +310,38 @@ class CopyOutcomeWriter(OrmOutcomeWriter):
         return super().create_learners(identities, account_numbers)
 
     def write(self, rows: Sequence[OutcomeRow]) -> None:
-        self.stream.send(writers.chunked(self._lines(rows), 500))
+        ids = self._reserve_ids(len(rows))
+        self.stream.send(writers.chunked(self._lines(rows, ids), 500))
+        self._add_leaves(rows, ids)
         self.written += len(rows)
 
-    def _lines(self, rows: Sequence[OutcomeRow]) -> Iterator[str]:
+    def _reserve_ids(self, count: int) -> range:
+        cursor = self._lookup_cursor()
+        if cursor is not None:
+            return writers.reserve_ids(cursor, _OUTCOME_TABLE, count)
+        with connection.cursor() as own:
+            return writers.reserve_ids(own, _OUTCOME_TABLE, count)
+
+    def _lines(self, rows: Sequence[OutcomeRow], ids: Sequence[int]) -> Iterator[str]:
         prefix, org_part, job_part = self.prefix, self.org_part, self.job_part
-        for row in rows:
+        for row, pk in zip(rows, ids, strict=True):
             item = row.item
             certificate_no, key = row.certificate_no, row.natural_key
             if "\\" in key:  # the only free text in a row; COPY text format escapes backslashes
                 certificate_no, key = _escape(certificate_no), _escape(key)
             yield (
-                f"{prefix}{row.learner_id}\t{item.id}\t{item.code}{org_part}{row.score}\t{row.achieved_on.isoformat()}\t"
+                f"{pk}\t{prefix}{row.learner_id}\t{item.id}\t{item.code}{org_part}{row.score}\t{row.achieved_on.isoformat()}\t"
                 f"{certificate_no}\t{_NULL if row.hours is None else row.hours}\t{row.credits}\t{key}\t{job_part}\t"
                 f"{_NULL if row.external_id is None else _escape(row.external_id)}\t\n"
             )
 
     def finish(self) -> None:
         self.stream.finish()
+        super().finish()  # the ledger leaves, now that the COPY is closed
 
     def abort(self) -> None:
         self.stream.abort()
+        super().abort()
 
 
 _LEARNER_TABLE = Learner._meta.db_table

@@ -31,6 +31,7 @@ ACTIONS: dict[str, Any] = {
     "archive.view": _("View learners' stored outcomes"),
     "archive.import": _("Deposit outcomes in bulk"),
     "archive.revoke": _("Revoke certified outcomes (with a reason)"),
+    "conversion.manage": _("Manage programmes and conversion rules (university centres)"),
 }
 
 DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -53,6 +54,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, tuple[str, ...]]] = {
             "archive.view",
             "archive.import",
             "archive.revoke",
+            "conversion.manage",
         ),
     ),
     "reviewer": (

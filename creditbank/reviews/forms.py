@@ -14,6 +14,7 @@ from creditbank.reviews.selectors import QueueFilter
 
 QUEUE_STATUSES = [("open", _("Open (waiting for someone)")), *ApplicationStatus.choices, ("all", _("All"))]
 MAX_BATCH = 500
+MAX_ID = 2**63 - 1
 
 
 class QueueFilterForm(BootstrapFormMixin, forms.Form):
@@ -98,6 +99,8 @@ class IdListField(forms.Field):
             ids = sorted({int(item) for item in values})
         except (TypeError, ValueError):
             raise forms.ValidationError(_("The selection is not valid."), code="invalid") from None
+        if ids and max(-ids[0], ids[-1]) > MAX_ID:  # beyond a 64-bit key: SQLite cannot even compare it
+            raise forms.ValidationError(_("The selection is not valid."), code="invalid")
         if len(ids) > MAX_BATCH:
             raise forms.ValidationError(
                 _("Select at most {count} applications at a time.").format(count=MAX_BATCH), code="too_many"

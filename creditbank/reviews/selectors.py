@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from creditbank.reviews import workflow
 from creditbank.reviews.choices import ApplicationKind, ApplicationStatus
-from creditbank.reviews.models import Application
+from creditbank.reviews.models import Application, ReviewEvent
 
 OPEN_STATUSES = workflow.OPEN_STATUSES
 DONE_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
@@ -123,7 +123,17 @@ def count_open_by_status(actor: Any) -> dict[str, int]:
 
 
 def list_learner_applications(learner: Any) -> QuerySet[Application]:
-    return Application.objects.filter(learner=learner).prefetch_related("events").order_by("-submitted_at")
+    events = ReviewEvent.objects.select_related("org").order_by("created_at", "id")
+    return (
+        Application.objects.filter(learner=learner)
+        .prefetch_related(Prefetch("events", queryset=events))
+        .order_by("-submitted_at")
+    )
+
+
+def list_learner_applications_for_staff(learner: Any) -> QuerySet[Application]:
+    """The learner's applications that staff may know of: never a draft, sent or discarded."""
+    return list_learner_applications(learner).exclude(pk__in=Application.objects.unsent())
 
 
 def learner_history(application: Application) -> list[dict[str, Any]]:
@@ -137,5 +147,9 @@ def learner_history(application: Application) -> list[dict[str, Any]]:
             "org": event.org.name if event.org is not None else "",
             "note": event.note,
         }
-        for event in application.events.select_related("org").order_by("created_at", "id")
+        for event in (
+            application.events.all()  # prefetched in order, with their organisations (list_learner_applications)
+            if "events" in getattr(application, "_prefetched_objects_cache", {})
+            else application.events.select_related("org").order_by("created_at", "id")
+        )
     ]

@@ -135,13 +135,25 @@ def take_step(application: Application, *, actor: Any, event: str, note: str = "
         return _take_step(application, actor=actor, event=event, note=note, item_code=item_code)
     except ApplicationError as exc:
         if exc.status in (403, 409):
-            audit.record(
-                actor=actor,
-                action="reviews.refused",
-                obj=application,
-                after={"event": event, "code": exc.code, "status": application.status},
-            )
+            record_refusal(application, actor=actor, event=event, code=exc.code)
         raise
+
+
+def record_refusal(application: Application, *, actor: Any, event: str, code: str) -> None:
+    """Write a refused step to the operation log (the refusal changes nothing else)."""
+    audit.record(
+        actor=actor,
+        action="reviews.refused",
+        obj=application,
+        after={"event": event, "code": code, "status": application.status},
+    )
+
+
+def role_refusal_code(kind: str | None, event: str) -> str:
+    """The code of a refusal for want of the role ``event`` needs (in ``kind``, or in any kind)."""
+    kinds = [kind] if kind else list(workflow.KINDS)
+    actions = sorted({action for name in kinds if (action := workflow.required_action(name, event)) is not None})
+    return _refuse_role(actions[0]).code if actions else "invalid_transition"
 
 
 @transaction.atomic

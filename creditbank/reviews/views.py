@@ -123,6 +123,9 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_detail(request, application, form=form)
     event = form.cleaned_data["event"]
     if not _granted(user, event, application.kind, application.org_path):
+        services.record_refusal(
+            application, actor=user, event=event, code=services.role_refusal_code(application.kind, event)
+        )
         raise PermissionDenied
     extra = {"item_code": form.cleaned_data["item_code"]} if event == E.CERTIFIED else {}
     try:
@@ -159,13 +162,17 @@ def batch(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(error))
         return redirect(back)
     event = form.cleaned_data["event"]
-    if not _granted(user, event):
-        raise PermissionDenied
     ids: list[int] = form.cleaned_data["ids"]
     # Each application is checked by its kind's step (role, kind of organisation, state).
     applications = list(
         Application.objects.visible_to(user).filter(pk__in=ids).select_related("learner").order_by("submitted_at", "id")
     )
+    if not _granted(user, event):
+        for application in applications:
+            services.record_refusal(
+                application, actor=user, event=event, code=services.role_refusal_code(application.kind, event)
+            )
+        raise PermissionDenied
     moved, failures = services.apply_batch(applications, actor=user, event=event, note=form.cleaned_data["note"])
     if moved:
         messages.success(

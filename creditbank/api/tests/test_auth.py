@@ -333,6 +333,7 @@ def test_me_for_staff_with_two_memberships(tree, centre_reviewer, centre_reviewe
                     "archive.view",
                     "orgs.view",
                     "reviews.accept",
+                    "reviews.certify",
                     "reviews.first_review",
                     "reviews.view",
                 ],

@@ -305,3 +305,11 @@ def test_every_exception_gets_the_error_shape(exception, status, code, details):
     # then
     body = _assert_error_shape(response, status, code)
     assert body["details"] == details
+
+
+def test_a_form_sent_where_json_is_expected_is_415_not_a_500(tree, root_admin_client):
+    # when: a multipart form (the NUL check reads its fields) to an operation whose body is JSON
+    response = root_admin_client.post("/api/v1/learners", {"org": "A-PT", "name": "王小明"})
+    # then
+    _assert_error_shape(response, 415, "unsupported_media_type")
+    assert Learner.objects.count() == 0

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from creditbank.archive import selectors as selectors_archive
 from creditbank.archive.deposits import DepositData, submit_deposit, submit_deposit_draft
 from creditbank.archive.models import Evidence
 from creditbank.catalog.tests.factories import make_item
@@ -106,3 +107,55 @@ def test_the_api_saves_a_draft_and_submits_it(learner_a, item):
     assert [step["kind"] for step in sent.json()["history"]] == ["drafted", "submitted"]
     again = client.post(f"/api/v1/me/applications/{application_id}/submit")
     assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+
+
+def test_staff_pages_show_neither_a_draft_nor_its_evidence(learner_a, item, centre_reviewer_client):
+    # given: a draft saved with its file, and the learner's own page lists it
+    draft = submit_deposit(
+        learner_a,
+        DepositData(item_code="HL-1", achieved_on="2024-05-17"),
+        [_pdf("proof.pdf")],
+        actor=learner_a.user,
+        draft=True,
+    )
+    evidence = draft.evidence.get()
+    # when staff of the learner's centre open the learner and their archive
+    detail = centre_reviewer_client.get(reverse("learners:learner-detail", args=[learner_a.account_no]))
+    archive = centre_reviewer_client.get(reverse("archive:learner-archive", args=[learner_a.account_no]))
+    download = centre_reviewer_client.get(reverse("archive:staff-evidence", args=[evidence.pk]))
+    # then the draft is nowhere: not among the applications, not among the deposits, its file not served
+    assert (detail.status_code, archive.status_code) == (200, 200)
+    assert reverse("reviews:application-detail", args=[draft.application_id]) not in detail.content.decode()
+    assert 'id="deposit-applications"' not in archive.content.decode()
+    assert download.status_code == 404
+    # and once the learner sends it, staff see it and may open its file
+    submit_deposit_draft(draft, files=[], actor=learner_a.user)
+    archive = centre_reviewer_client.get(reverse("archive:learner-archive", args=[learner_a.account_no]))
+    assert 'id="deposit-applications"' in archive.content.decode()
+    assert centre_reviewer_client.get(reverse("archive:staff-evidence", args=[evidence.pk])).status_code == 200
+
+
+def test_a_discarded_draft_stays_unseen_by_staff(learner_a, item, centre_reviewer, centre_reviewer_client):
+    # given: a draft with its file, discarded without ever being sent
+    draft = submit_deposit(
+        learner_a,
+        DepositData(item_code="HL-1", achieved_on="2024-05-17"),
+        [_pdf("proof.pdf")],
+        actor=learner_a.user,
+        draft=True,
+    )
+    evidence = draft.evidence.get()
+    services.withdraw_application(draft.application, actor=learner_a.user)
+    # when staff look at every status, the learner's archive, the application and its file
+    everything = list(selectors.list_review_queue(centre_reviewer, status=""))
+    withdrawn = list(selectors.list_review_queue(centre_reviewer, status="withdrawn"))
+    archive = centre_reviewer_client.get(reverse("archive:learner-archive", args=[learner_a.account_no]))
+    detail = centre_reviewer_client.get(reverse("reviews:application-detail", args=[draft.application_id]))
+    download = centre_reviewer_client.get(reverse("archive:staff-evidence", args=[evidence.pk]))
+    # then it is nowhere: nobody but the learner ever heard of it
+    assert (everything, withdrawn) == ([], [])
+    assert 'id="deposit-applications"' not in archive.content.decode()
+    assert (detail.status_code, download.status_code) == (404, 404)
+    # while the learner still sees it, discarded
+    page = selectors_archive.get_learner_deposit(learner_a, draft.pk)
+    assert page.application.status == "withdrawn"

@@ -51,6 +51,7 @@ def _other_learner_client(tree):
 ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "archive:me-archive": ("", {"anon": LOGIN, "learner": 200, "staff": 302}),
     "archive:me-archive-export": ("", {"anon": LOGIN, "learner": 200, "staff": 302}),
+    "archive:me-archive-transcript": ("", {"anon": LOGIN, "learner": 200, "staff": 302}),
     "archive:me-outcome": ("outcome", {"anon": LOGIN, "learner": 200, "other_learner": 404, "staff": 302}),
     "archive:me-deposit-new": ("", {"anon": LOGIN, "learner": 200, "staff": 302}),
     "archive:me-deposit": ("deposit", {"anon": LOGIN, "learner": 200, "other_learner": 404, "staff": 302}),
@@ -60,6 +61,8 @@ ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
         {"anon": LOGIN, "learner": 302, "other_learner": 404, "staff": 302},
     ),
     "archive:me-deposit-withdraw": ("deposit", {"anon": LOGIN, "other_learner": 404, "staff": 302}),
+    # the world's deposit is not a draft: the learner is told so (302 with a message), nothing moves
+    "archive:me-deposit-submit": ("deposit", {"anon": LOGIN, "learner": 302, "other_learner": 404, "staff": 302}),
     "archive:staff-outcome": (
         "outcome",
         {"anon": LOGIN, "learner": 403, "auditor": 403, "other_admin": 404, "centre_operator": 200},
@@ -82,6 +85,10 @@ ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "archive:learner-archive-export": (
         "account",
         {"anon": LOGIN, "learner": 403, "auditor": 403, "other_admin": 404, "centre_reviewer": 200},
+    ),
+    "archive:learner-archive-transcript": (
+        "account",
+        {"anon": LOGIN, "learner": 403, "auditor": 403, "other_admin": 404, "centre_operator": 200},
     ),
     "archive:staff-evidence": (
         "evidence",
@@ -122,7 +129,7 @@ def test_archive_pages_answer_each_caller(request, tree, world, root_auditor, na
         AuditEntry.objects.filter(action__startswith="archive.").count(),
     )
     # when
-    method = client.post if name.endswith(("-resubmit", "-withdraw", "-revoke")) else client.get
+    method = client.post if name.endswith(("-resubmit", "-withdraw", "-revoke", "-submit")) else client.get
     response = method(_url(name, ROUTES[name][0], world))
     # then
     if expected == LOGIN:

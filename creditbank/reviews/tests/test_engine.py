@@ -105,3 +105,33 @@ def test_a_later_kind_registers_its_own_declaration():
         assert nobody.value.code == "no_handling_org"
     finally:
         workflow.KINDS.pop("test_kind")
+
+
+def test_refusals_through_the_console_and_the_older_api_routes_are_logged_too(opening, centre_operator, other_admin):
+    # given: an operator (may view the queue, may not accept) and an administrator of another centre
+    from django.test import Client
+    from django.urls import reverse
+
+    console = Client()
+    console.force_login(centre_operator)
+    # when each tries a step it may not take
+    page = console.post(reverse("reviews:application-action", args=[opening.pk]), {"event": "accepted"})
+    batch = console.post(reverse("reviews:batch"), {"event": "accepted", "ids": [opening.pk]})
+    api = post_json(bearer_client(centre_operator), f"/api/v1/reviews/applications/{opening.pk}/accept", {})
+    outside = post_json(bearer_client(other_admin), f"/api/v1/reviews/applications/{opening.pk}/accept", {})
+    outside_review = post_json(
+        bearer_client(other_admin), f"/api/v1/reviews/applications/{opening.pk}/first-review", {"decision": "approve"}
+    )
+    # then each is refused, nothing moved, and each refusal is in the operation log
+    statuses = (page.status_code, batch.status_code, api.status_code, outside.status_code, outside_review.status_code)
+    assert statuses == (403, 403, 403, 404, 404)
+    opening.refresh_from_db()
+    assert (opening.status, opening.events.count()) == ("submitted", 1)
+    refused = AuditEntry.objects.filter(action="reviews.refused").order_by("id").values_list("actor_name", "after")
+    assert [(name, after["code"]) for name, after in refused] == [
+        ("centre_operator", "role_cannot_reviews_accept"),
+        ("centre_operator", "role_cannot_reviews_accept"),
+        ("centre_operator", "role_cannot_reviews_accept"),
+        ("other_admin", "out_of_scope"),
+        ("other_admin", "out_of_scope"),
+    ]

@@ -395,3 +395,15 @@ def test_batch_reject_takes_one_reason_for_all_and_needs_it(centre_reviewer_clie
     # then: both rejected, each with the reason the learner reads
     assert set(Application.objects.values_list("status", "decision_note")) == {("rejected", "重复申请")}
     assert AuditEntry.objects.filter(action="reviews.rejected").count() == 2
+
+
+def test_a_batch_with_an_id_no_database_can_hold_is_refused_not_a_500(centre_reviewer_client, app_a):
+    # when: an id beyond 64 bits (SQLite cannot even compare it)
+    response = centre_reviewer_client.post(
+        BATCH, {"event": "accepted", "ids": [str(app_a.pk), "99999999999999999999"]}, follow=True
+    )
+    # then
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == ["所选内容无效。"]
+    app_a.refresh_from_db()
+    assert app_a.status == "submitted"

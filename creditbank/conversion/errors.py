@@ -1,0 +1,57 @@
+"""Stable error codes of conversion: programmes, rules and their publishing checks, the audit API."""
+
+from enum import StrEnum
+
+
+class ConversionErrorCode(StrEnum):
+    # Programmes, requirement groups and courses.
+    PROGRAMME_NOT_FOUND = "programme_not_found"
+    PROGRAMME_CLOSED = "programme_closed"
+    REQUIRED = "conversion_required"
+    CODE_FORMAT = "conversion_code_format"
+    TOO_LONG = "conversion_too_long"
+    LEVEL_UNKNOWN = "programme_level_unknown"
+    ORG_UNKNOWN = "programme_org_unknown"
+    ORG_NOT_UNIVERSITY = "programme_org_not_university"
+    ORG_OUT_OF_SCOPE = "programme_org_out_of_scope"
+    TOTAL_CREDITS_FORMAT = "programme_total_credits_format"
+    CAP_FORMAT = "programme_cap_format"
+    CAP_OUT_OF_RANGE = "programme_cap_out_of_range"
+    AGE_FORMAT = "programme_age_format"
+    PROGRAMME_DETAILS_DIFFER = "programme_details_differ"
+    COURSE_CREDITS_FORMAT = "course_credits_format"
+    GROUP_MIN_FORMAT = "group_min_credits_format"
+    GROUP_DETAILS_DIFFER = "group_details_differ"
+    COURSE_DETAILS_DIFFER = "course_details_differ"
+    PROGRAMME_CODE_TAKEN = "programme_code_taken"
+    # Rules: one rule on its own.
+    RULE_NOT_FOUND = "rule_not_found"
+    RULE_PROGRAMME_UNKNOWN = "rule_programme_unknown"
+    SOURCE_REQUIRED = "rule_source_required"
+    SOURCE_UNKNOWN = "rule_source_unknown"
+    SOURCE_RETIRED = "rule_source_retired"
+    SOURCE_NOT_PUBLISHED = "rule_source_not_published"
+    SOURCE_REPEATED = "rule_source_repeated"
+    SOURCE_COUNT = "rule_source_count"
+    TARGET_REQUIRED = "rule_target_required"
+    TARGET_UNKNOWN = "rule_target_unknown"
+    TARGET_OTHER_PROGRAMME = "rule_target_other_programme"
+    TARGET_REPEATED = "rule_target_repeated"
+    MODE_UNKNOWN = "rule_mode_unknown"
+    YEARS_FORMAT = "rule_years_format"
+    LEVEL_FORMAT = "rule_level_format"
+    DATES_ORDER = "rule_dates_order"
+    EXCEEDS_CAP = "rule_exceeds_cap"
+    # Rules: against the other published rules of the programme (see docs/conversion.md).
+    DUPLICATE = "rule_duplicate"
+    MODE_CONFLICT = "rule_mode_conflict"
+    CONFLICT = "rule_conflict"
+    NOT_PUBLISHABLE = "rule_not_publishable"
+    # Rule life cycle.
+    ALREADY_PUBLISHED = "rule_already_published"
+    RULE_RETIRED = "rule_retired"
+    OLD_VERSION = "rule_old_version"
+    CANNOT_MANAGE = "role_cannot_conversion_manage"
+    # The audit API.
+    WHAT_IF_ITEM_UNKNOWN = "what_if_item_unknown"
+    WHAT_IF_TOO_MANY = "what_if_too_many"

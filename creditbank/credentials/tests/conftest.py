@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from creditbank.credentials import fetch
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: Any) -> Any:
+    """No test reaches the network: an unexpected fetch is 'unreachable', and the cache starts empty."""
+
+    def offline(url: str, *, timeout: float) -> bytes:
+        raise fetch.FetchError("unreachable", f"offline test: {url}")
+
+    fetch.clear_cache()
+    monkeypatch.setattr(fetch, "http_get", offline)
+    yield
+    fetch.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _no_local_status_bits() -> Any:
+    from creditbank.credentials import services
+
+    services._LOCAL_BITS.clear()
+    yield
+    services._LOCAL_BITS.clear()
