@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from creditbank.accounts.sms import LoggingSmsBackend
 from creditbank.accounts.tests.factories import make_learner
@@ -19,6 +20,11 @@ from creditbank.orgs.models import OrgUnit
 from creditbank.orgs.tests.factories import make_org, make_staff
 
 PASSWORD = "Staff@pass123"
+
+# Timing targets live in the benchmarks (bench/), never in tests: no per-example deadline, which
+# only flakes when CI's two cores are busy.
+hypothesis_settings.register_profile("creditbank", deadline=None)
+hypothesis_settings.load_profile("creditbank")
 
 
 @dataclass
