@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from creditbank.accounts.access import access_learner
@@ -255,3 +255,45 @@ def learner_audit(request: HttpRequest, account_no: str, code: str) -> Any:
     learner = access_learner(current_user(request), account_no, action="archive.view")
     programme = selectors.get_open_programme(code)
     return report.audit_report(selectors.audit_learner(learner, programme))
+
+
+class ConversionApplicationOut(Schema):
+    application_id: int
+    status: str = Field(description="The review status (submitted, accepted, first_reviewed, approved, …).")
+    programme: str
+    org: str = Field(description="The university centre that reviews it.")
+    credits_applied: Decimal
+    courses: list[str] = Field(description="The courses the audit recognised when the learner applied.")
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return str(obj.application.status)
+
+    @staticmethod
+    def resolve_programme(obj: Any) -> str:
+        return str(obj.programme.code)
+
+    @staticmethod
+    def resolve_org(obj: Any) -> str:
+        return str(obj.application.org.name)
+
+    @staticmethod
+    def resolve_courses(obj: Any) -> list[str]:
+        return [row["code"] for row in obj.snapshot.get("courses_recognised", [])]
+
+
+@me_router.post(
+    "/me/programmes/{code}/applications",
+    response={201: ConversionApplicationOut},
+    summary="Apply for conversion into a programme",
+)
+def apply_for_conversion(request: HttpRequest, code: str) -> Any:
+    """The courses today's audit recognises go to the programme's university centre for review;
+    approval writes the conversion records (and their ledger leaves). 422
+    ``conversion_nothing_to_convert`` when nothing converts, 409 ``conversion_already_pending``
+    while another application to the programme is open."""
+    from creditbank.conversion import applications
+
+    user = current_user(request)
+    made = applications.apply(user.learner, code, actor=user)
+    return Status(201, made)

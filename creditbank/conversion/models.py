@@ -214,3 +214,85 @@ class RuleTarget(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.course_id)
+
+
+class ConversionRequest(TimeStampedModel):
+    """A learner's conversion application (转换申请) to one programme: the review application
+    (kind ``conversion``, handled by the programme's university centre) and what the audit
+    promised when it was filed; the records are computed again when it is approved."""
+
+    application = models.OneToOneField(
+        "reviews.Application",
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="conversion_request",
+    )
+    learner = models.ForeignKey(
+        "accounts.Learner", verbose_name=_("learner"), on_delete=models.PROTECT, related_name="conversion_requests"
+    )
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="requests"
+    )
+    credits_applied = models.DecimalField(_("credits applied for"), max_digits=6, decimal_places=1)
+    # The audit's chosen rules and courses when the learner applied (shown to the reviewer).
+    snapshot = models.JSONField(_("audit when applied"), default=dict)
+
+    pii_fields: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = _("conversion application")
+        verbose_name_plural = _("conversion applications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} #{self.application_id}"
+
+
+class ConversionRecord(TimeStampedModel):
+    """One course recognised for a learner (转换记录): the rule and the version applied, the
+    credits, the outcomes it used (never usable again for this programme) and the application
+    that approved it. Written in the approval's transaction, with its ledger leaf."""
+
+    learner = models.ForeignKey(
+        "accounts.Learner", verbose_name=_("learner"), on_delete=models.PROTECT, related_name="conversion_records"
+    )
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="records"
+    )
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="+")
+    course_code = models.CharField(_("course code"), max_length=32)
+    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=1)
+    mode = models.CharField(_("mode"), max_length=16, choices=RuleMode.choices)
+    rule = models.ForeignKey(
+        ConversionRule, verbose_name=_("rule version"), on_delete=models.PROTECT, related_name="records"
+    )
+    rule_number = models.CharField(_("rule number"), max_length=32)
+    rule_version = models.PositiveIntegerField(_("rule version"))
+    # The ids of the outcomes used, ascending, comma-separated ("12,15"): plain text, as the
+    # ledger digests it.
+    outcome_ids = models.CharField(_("outcomes used"), max_length=1000)
+    application = models.ForeignKey(
+        "reviews.Application", verbose_name=_("application"), on_delete=models.PROTECT, related_name="+"
+    )
+    org = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("university centre"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    pii_fields: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = _("conversion record")
+        verbose_name_plural = _("conversion records")
+        ordering = ["programme", "course_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "programme", "course_code"], name="conversion_record_course_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_code} ({self.rule_number} v{self.rule_version})"
+
+    @property
+    def outcome_id_list(self) -> list[int]:
+        return [int(part) for part in self.outcome_ids.split(",") if part]

@@ -251,9 +251,20 @@ def learner_outcomes(
 
 
 def conversion_history(learner_id: int, programme: Programme) -> engine.History:
-    """What earlier conversions into ``programme`` used and recognised. Conversion records come
-    with conversion applications (issue 7, item 4); until they exist no outcome has been used."""
-    return engine.NO_HISTORY
+    """What earlier conversions into ``programme`` used and recognised (its conversion records)."""
+    from creditbank.conversion.models import ConversionRecord
+
+    rows = ConversionRecord.objects.filter(learner_id=learner_id, programme=programme).values_list(
+        "course_code", "outcome_ids"
+    )
+    if not rows:
+        return engine.NO_HISTORY
+    courses: set[str] = set()
+    used: set[int] = set()
+    for course_code, outcome_ids in rows:
+        courses.add(course_code)
+        used.update(int(part) for part in (outcome_ids or "").split(",") if part)
+    return engine.History(used_outcome_ids=frozenset(used), recognised_courses=frozenset(courses))
 
 
 def hypothetical_items(codes: Iterable[str]) -> list[engine.HypotheticalItem]:
@@ -328,14 +339,38 @@ def audit_learners(
     for learner_id in learner_ids:
         chunk.append(learner_id)
         if len(chunk) >= chunk_size:
-            yield from _audit_chunk(compiled, codes, levels, chunk)
+            yield from _audit_chunk(compiled, codes, levels, chunk, programme.pk)
             chunk = []
     if chunk:
-        yield from _audit_chunk(compiled, codes, levels, chunk)
+        yield from _audit_chunk(compiled, codes, levels, chunk, programme.pk)
+
+
+def _chunk_histories(programme_id: int, chunk: list[int]) -> dict[int, engine.History]:
+    """Earlier conversions of a chunk of learners into the programme (one query)."""
+    from creditbank.conversion.models import ConversionRecord
+
+    courses: dict[int, set[str]] = {}
+    used: dict[int, set[int]] = {}
+    rows = ConversionRecord.objects.filter(programme_id=programme_id, learner_id__in=chunk).values_list(
+        "learner_id", "course_code", "outcome_ids"
+    )
+    for learner_id, course_code, outcome_ids in rows:
+        courses.setdefault(learner_id, set()).add(course_code)
+        used.setdefault(learner_id, set()).update(int(part) for part in outcome_ids.split(",") if part)
+    return {
+        learner_id: engine.History(
+            used_outcome_ids=frozenset(used.get(learner_id, ())), recognised_courses=frozenset(found)
+        )
+        for learner_id, found in courses.items()
+    }
 
 
 def _audit_chunk(
-    compiled: engine.CompiledProgramme, codes: list[str], levels: dict[int, int | None], chunk: list[int]
+    compiled: engine.CompiledProgramme,
+    codes: list[str],
+    levels: dict[int, int | None],
+    chunk: list[int],
+    programme_id: int,
 ) -> Iterator[tuple[int, engine.Selection]]:
     by_learner: dict[int, list[engine.OutcomeFact]] = {learner_id: [] for learner_id in chunk}
     if codes:
@@ -356,8 +391,9 @@ def _audit_chunk(
                     credits=credits,
                 )
             )
+    histories = _chunk_histories(programme_id, chunk)
     for learner_id in sorted(by_learner):
-        yield learner_id, engine.choose(compiled, by_learner[learner_id])
+        yield learner_id, engine.choose(compiled, by_learner[learner_id], histories.get(learner_id, engine.NO_HISTORY))
 
 
 # --- the console ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationKind(models.TextChoices):
     ACCOUNT_OPENING = "account_opening", _("Account opening")
     DEPOSIT = "deposit", _("Outcome deposit")
+    CONVERSION = "conversion", _("Credit conversion")
 
 
 class ApplicationStatus(models.TextChoices):

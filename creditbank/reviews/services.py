@@ -192,6 +192,10 @@ def _take_step(application: Application, *, actor: Any, event: str, note: str, i
         from creditbank.archive import deposits
 
         deposits.certify_deposit(application, actor=actor)
+    if application.kind == ApplicationKind.CONVERSION and application.status == ApplicationStatus.APPROVED:
+        from creditbank.conversion import applications as conversions
+
+        conversions.record_conversion(application, actor=actor)
     notifications.notify(application, event)
     return application
 

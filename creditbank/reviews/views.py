@@ -93,7 +93,11 @@ def _render_detail(
         if event in allowed
     ]
     deposit = getattr(application, "deposit", None) if application.kind == ApplicationKind.DEPOSIT else None
+    conversion = (
+        getattr(application, "conversion_request", None) if application.kind == ApplicationKind.CONVERSION else None
+    )
     context = {
+        "conversion": conversion,
         "application": application,
         "learner": application.learner,
         "events": application.events.select_related("actor", "org").order_by("created_at", "id"),

@@ -109,6 +109,25 @@ DEPOSIT = KindSpec(
     api_actions={"accept": E.ACCEPTED, "first-review": E.FIRST_REVIEWED, "approve": E.CERTIFIED},
 )
 
+# 学分转换: filed with the university centre that owns the programme, which accepts (受理),
+# first-reviews (初审) and approves (审核通过); approval writes the conversion records
+# (conversion.applications.record_conversion). The centre may do it all in one step.
+CONVERSION = KindSpec(
+    kind=ApplicationKind.CONVERSION,
+    handler=HANDLER_PROGRAMME_UNIVERSITY,
+    steps={
+        E.ACCEPTED: Step({S.SUBMITTED: S.ACCEPTED}, action="reviews.accept", org_kinds=CENTRES),
+        E.FIRST_REVIEWED: Step({S.ACCEPTED: S.FIRST_REVIEWED}, action="reviews.first_review", org_kinds=CENTRES),
+        E.APPROVED: Step(
+            {S.ACCEPTED: S.APPROVED, S.FIRST_REVIEWED: S.APPROVED}, action="reviews.certify", org_kinds=CENTRES
+        ),
+        **_decisions(_DEPOSIT_OPEN, action="reviews.accept", org_kinds=CENTRES),
+        **_learner_steps(withdraw_from=(*_DEPOSIT_OPEN, S.RETURNED), draft=False),
+    },
+    skips={E.FIRST_REVIEWED: {S.SUBMITTED: (E.ACCEPTED,)}, E.APPROVED: {S.SUBMITTED: (E.ACCEPTED,)}},
+    api_actions={"accept": E.ACCEPTED, "first-review": E.FIRST_REVIEWED, "approve": E.APPROVED},
+)
+
 # Reject and return are named the same for every kind.
 COMMON_API_ACTIONS = {"reject": E.REJECTED, "return": E.RETURNED}
 
@@ -123,6 +142,7 @@ def register(spec: KindSpec) -> KindSpec:
 
 register(ACCOUNT_OPENING)
 register(DEPOSIT)
+register(CONVERSION)
 
 FINAL_STATUSES = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})
 # Waiting for a member of staff (the queue's "open").

@@ -84,7 +84,8 @@ def test_the_batch_answers_as_single_audits_with_one_query_per_chunk(setup, tree
             )
     ids = [learner.pk for learner in learners]
     # when
-    with django_assert_num_queries(1 + 5 + 1 + 3):  # the stamp, the programme, the item levels, 3 chunks of 2
+    # the stamp, the programme, the item levels, 3 chunks of 2 (their outcomes and their conversion records)
+    with django_assert_num_queries(1 + 5 + 1 + 3 * 2):
         batch = dict(selectors.audit_learners(programme, ids, chunk_size=2))
     # then
     single = {learner.pk: selectors.audit_learner(learner, programme).selection for learner in learners}
