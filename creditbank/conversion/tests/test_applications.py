@@ -164,3 +164,19 @@ def test_the_batch_audit_counts_earlier_conversions_like_the_single_one(
     assert learner_id == learner_a.pk
     assert selection.chosen == ()
     assert selection.credits == selectors.audit_learner(learner_a, programme).selection.credits == Decimal("0")
+
+
+def test_conversion_records_are_on_the_ledger_and_a_changed_one_is_reported(
+    programme, outcomes, learner_a, university_reviewer
+):
+    from creditbank.ledger import services as ledger_services
+    from creditbank.ledger import verification
+
+    ledger_services.backfill()  # the factories' outcomes and learner have no leaves of their own
+    request = applications.apply(learner_a, "CS-BK", actor=learner_a.user)
+    review_services.take_step(request.application, actor=university_reviewer, event="approved")
+    assert verification.verify_ledger().ok
+    record = ConversionRecord.objects.get(course_code="CS101")
+    ConversionRecord.objects.filter(pk=record.pk).update(credits=Decimal("40"))  # behind the ledger's back
+    report = verification.verify_ledger()
+    assert [(p.kind, p.record_type, p.record_id) for p in report.problems] == [("altered", "conversion", record.pk)]
