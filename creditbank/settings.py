@@ -255,6 +255,8 @@ CREDITBANK_LOGIN_MAX_FAILURES = int(os.environ.get("CREDITBANK_LOGIN_MAX_FAILURE
 CREDITBANK_LOGIN_LOCK_MINUTES = int(os.environ.get("CREDITBANK_LOGIN_LOCK_MINUTES", "15"))
 CREDITBANK_SMS_BACKEND = os.environ.get("CREDITBANK_SMS_BACKEND", "creditbank.accounts.sms.LoggingSmsBackend")
 CREDITBANK_PHONE_CODE_TTL = 600
+# Self-deposits (with evidence files) a learner may file per day.
+CREDITBANK_DEPOSITS_PER_DAY = int(os.environ.get("CREDITBANK_DEPOSITS_PER_DAY", "30"))
 CREDITBANK_API_TOKEN_DAYS = int(os.environ.get("CREDITBANK_API_TOKEN_DAYS", "30"))
 # Review events that also send the learner an SMS through CREDITBANK_SMS_BACKEND (the inbox always has them).
 CREDITBANK_SMS_EVENTS = frozenset(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,7 @@ from creditbank.archive.choices import OutcomeSource, OutcomeStatus
 from creditbank.archive.models import Deposit, Evidence, Outcome, natural_key
 from creditbank.audit import services as audit
 from creditbank.catalog.services import item_for_new_outcome
-from creditbank.core import uploads
+from creditbank.core import ratelimit, uploads
 from creditbank.core.errors import ApplicationError, Conflict, ValidationFailed
 from creditbank.imports import values
 from creditbank.ledger import events as ledger_events
@@ -224,6 +225,8 @@ def submit_deposit(
         checked = []
     if errors:
         raise ValidationFailed(details=errors)
+    # Self-deposits carry files up to 100 MB: a learner files at most this many a day.
+    ratelimit.hit(f"deposit:{learner.pk}", limit=settings.CREDITBANK_DEPOSITS_PER_DAY, window=24 * 3600)
     saved: list[str] = []
     try:
         with transaction.atomic():

@@ -159,3 +159,17 @@ def test_a_discarded_draft_stays_unseen_by_staff(learner_a, item, centre_reviewe
     # while the learner still sees it, discarded
     page = selectors_archive.get_learner_deposit(learner_a, draft.pk)
     assert page.application.status == "withdrawn"
+
+
+def test_a_learner_files_a_limited_number_of_deposits_a_day(learner_a, item, settings):
+    from creditbank.core.errors import TooManyRequests
+
+    settings.CREDITBANK_DEPOSITS_PER_DAY = 1
+    submit_deposit(
+        learner_a, DepositData(item_code="HL-1", achieved_on="2024-05-17"), [], actor=learner_a.user, draft=True
+    )
+    with pytest.raises(TooManyRequests):
+        submit_deposit(
+            learner_a, DepositData(item_code="HL-1", achieved_on="2024-05-18"), [], actor=learner_a.user, draft=True
+        )
+    assert learner_a.deposits.count() == 1
