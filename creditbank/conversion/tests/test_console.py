@@ -63,8 +63,39 @@ def test_console_permissions(request, programme, name, _case, client_name, expec
         assert (b'data-code="CS-BK"' in response.content) is (client_name != "centre_admin_client")
 
 
+# The learner's side (/me/programmes/): learners only; staff are sent to the console; the apply
+# step on a programme the world's learner has nothing for changes nothing (302 with a message).
+LEARNER_ROUTES = {
+    "conversion:me-programmes": ("get", {}),
+    "conversion:me-programme-apply": ("post", {"code": "CS-BK"}),
+}
+LEARNER_CASES = [
+    ("anonymous", "anon_client", "login"),
+    ("learner", "learner_client", {"conversion:me-programmes": 200, "conversion:me-programme-apply": 302}),
+    ("centre administrator", "centre_admin_client", 302),
+    ("management centre", "root_admin_client", 302),
+]
+
+
+@pytest.mark.parametrize("name", list(LEARNER_ROUTES))
+@pytest.mark.parametrize(("_case", "client_name", "expected"), LEARNER_CASES)
+def test_learner_pages_answer_each_caller(request, programme, name, _case, client_name, expected):
+    from creditbank.reviews.models import Application
+
+    client = request.getfixturevalue(client_name)
+    if isinstance(expected, dict):
+        expected = expected[name]
+    method, kwargs = LEARNER_ROUTES[name]
+    response = getattr(client, method)(reverse(name, kwargs=kwargs))
+    if expected == "login":
+        assert_redirects_to_login(response)
+    else:
+        assert response.status_code == expected
+    assert not Application.objects.exists()
+
+
 def test_every_conversion_route_has_a_row():
-    assert route_names("conversion") == set(ROUTES)
+    assert route_names("conversion") == set(ROUTES) | set(LEARNER_ROUTES)
 
 
 def test_the_detail_shows_groups_courses_and_every_current_rule(other_admin_client, programme):
