@@ -219,3 +219,10 @@ def test_downloading_a_stored_outcome_goes_back_with_the_reason(learner_a, learn
     assert response.status_code == 302
     assert response["Location"] == reverse("archive:me-outcome", args=[outcome.pk])
     assert IssuedCredential.objects.count() == 0
+
+
+def test_every_page_links_to_the_verification_page(anon_client):
+    from django.urls import reverse
+
+    page = anon_client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("credentials:verify")}" id="footer-verify"' in page
