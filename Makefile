@@ -29,6 +29,7 @@ run: install
 	@$(CB) migrate --no-input -v0
 	@mkdir -p var && if [ ! -f var/.demo-loaded ]; then $(CB) demo >/dev/null && touch var/.demo-loaded; fi
 	@$(CB) demo
+	@$(CB) ledger backfill >/dev/null  # records stored before the ledger existed get their leaves (idempotent)
 	@$(CB) ledger schedule >/dev/null  # the worker's periodic ledger checkpoint (docs/operations.md)
 	@echo "creditbank: http://$(HOST):$(PORT)/  (console: /console/, learner space: /me/; Ctrl-C stops)"
 	@$(CB) db_worker --no-reload & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

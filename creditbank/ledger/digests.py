@@ -139,13 +139,21 @@ def content(record_type: RecordType, values: Sequence[Any]) -> dict[str, Any]:
 
 
 def _is_simple(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and key.isascii() and _is_simple(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_is_simple(item) for item in value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Strings, safe integers, booleans and nulls (in objects with ASCII keys and in lists) only.
+    Exact type checks: this runs for every record ``ledger verify`` reads."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii() or not _is_simple(item):
+                return False
+        return True
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
         return -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER
-    return value is None or isinstance(value, (str, bool))
+    if kind is list:
+        return all(_is_simple(item) for item in value)
+    return False
 
 
 def canonical_json(value: Any) -> bytes:

@@ -63,7 +63,7 @@ def test_a_clean_ledger_verifies(stored):
     assert (report.size, report.leaves, report.records, report.checkpoints) == (
         6,
         6,
-        {"outcome": 3, "learner": 2},
+        {"outcome": 3, "learner": 2, "conversion": 0},
         1,
     )
 
