@@ -50,6 +50,17 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _pinned_ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees one fixed-window instant, so a limit test cannot flake when its requests
+    straddle a minute boundary (a slow PDF render did, on CI). A test of windows rolling over
+    patches ``ratelimit.now`` itself."""
+    from creditbank.core import ratelimit
+
+    instant = ratelimit.time.time()
+    monkeypatch.setattr(ratelimit, "now", lambda: instant)
+
+
 @pytest.fixture
 def tree(db: Any) -> Tree:
     mc = make_org(None, kind="management", code="MC", name="管理中心", region="340000", category="")
