@@ -241,9 +241,23 @@ def load_demo(*, learners: int = 40) -> list[Login]:
             logins.append(Login(role="learner", org=org.code, username=learner.account_no, password=DEMO_PASSWORD))
     load_demo_catalog()
     load_demo_outcomes(learners)
+    logins.extend(load_demo_scenarios())
     # Every account and outcome above appended its ledger leaf; sign the tree as it now stands.
     ledger_services.make_checkpoint()
     return logins
+
+
+def load_demo_scenarios() -> list[Login]:
+    """The conversion stories (creditbank/conversion/demo_data.py): programmes, rules and one
+    learner per story, whose logins are printed with the others."""
+    from creditbank.conversion import demo_data as conversion_demo
+
+    loaded = conversion_demo.load_scenarios(password=DEMO_PASSWORD)
+    return [
+        Login(role="learner", org=scenario.org_code, username=learner.account_no, password=DEMO_PASSWORD)
+        for scenario, learner in loaded.learners
+        if learner.user is not None
+    ]
 
 
 def load_demo_catalog() -> int:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from creditbank.accounts.access import access_learner
 from creditbank.accounts.models import Learner
-from creditbank.archive import exports, selectors, transcripts
+from creditbank.archive import exports, sections, selectors, transcripts
 from creditbank.archive import services as archive_services
 from creditbank.archive.deposits import OTHER, resubmit_deposit, submit_deposit, submit_deposit_draft
 from creditbank.archive.forms import ArchiveFilterForm, DepositForm
@@ -92,6 +92,7 @@ def _archive_context(request: HttpRequest, learner: Learner) -> dict[str, Any]:
         "timeline": sorted(by_year.items(), reverse=True),
         "shown": len(outcomes),
         "filtered": filters != selectors.ArchiveFilter(),
+        "sections": sections.sections_for(learner),
     }
 
 

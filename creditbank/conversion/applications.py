@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.accounts.choices import LearnerStatus
+from creditbank.archive import sections as archive_sections
 from creditbank.audit import services as audit
 from creditbank.conversion import report, selectors
 from creditbank.conversion.models import ConversionRecord, ConversionRequest, Course, Programme
@@ -172,4 +173,19 @@ def record_conversion(application: Any, *, actor: Any) -> list[ConversionRecord]
 
 
 def learner_records(learner: Any) -> Any:
-    return ConversionRecord.objects.filter(learner=learner).select_related("programme").order_by("programme", "id")
+    """The learner's conversion records, shown in their archive (one query)."""
+    return (
+        ConversionRecord.objects.filter(learner=learner)
+        .select_related("programme", "course", "org")
+        .order_by("programme__code", "course_code")
+    )
+
+
+archive_sections.register(
+    archive_sections.ArchiveSection(
+        name="conversions",
+        template="conversion/partials/_archive_conversions.html",
+        rows=lambda learner: list(learner_records(learner)),
+        order=10,
+    )
+)

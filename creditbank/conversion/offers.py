@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditbank.archive.models import Outcome
-from creditbank.conversion import engine, selectors
+from creditbank.conversion import engine, report, selectors
 from creditbank.conversion.models import ConversionRequest, Programme, RuleSource
 
 # An outcome whose rule stops accepting it within this many days is "about to expire".
@@ -111,11 +111,16 @@ def offers_for(learner: Any) -> list[Offer]:
         audit = selectors.audit_learner(learner, programme)
         if not audit.selection.chosen:
             continue
+        names = report.course_rows(audit)
         offers.append(
             Offer(
                 programme=programme,
                 credits=audit.selection.credits,
-                courses=[code for chosen in audit.selection.chosen for code in chosen.courses],
+                courses=[
+                    f"{names[code].name}（{code}）" if code in names else code
+                    for chosen in audit.selection.chosen
+                    for code in chosen.courses
+                ],
                 audit=audit,
                 warnings=warnings_for(audit),
                 pending=programme.pk in pending,

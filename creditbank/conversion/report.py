@@ -141,14 +141,14 @@ def explanation(audit: engine.Audit) -> list[str]:
     return lines
 
 
-def _course_rows(audit: engine.Audit) -> dict[str, engine.CourseSpec]:
+def course_rows(audit: engine.Audit) -> dict[str, engine.CourseSpec]:
     return {course.code: course for course in audit.programme.courses}
 
 
 def audit_report(audit: engine.Audit) -> dict[str, Any]:
     """The audit as one plain structure (Decimals for credits, ids and codes as they are)."""
     programme = audit.programme
-    courses = _course_rows(audit)
+    courses = course_rows(audit)
     templates: dict[str, str] = {}
     recognised = []
     for chosen in audit.selection.chosen:

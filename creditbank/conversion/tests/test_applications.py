@@ -180,3 +180,22 @@ def test_conversion_records_are_on_the_ledger_and_a_changed_one_is_reported(
     ConversionRecord.objects.filter(pk=record.pk).update(credits=Decimal("40"))  # behind the ledger's back
     report = verification.verify_ledger()
     assert [(p.kind, p.record_type, p.record_id) for p in report.problems] == [("altered", "conversion", record.pk)]
+
+
+def test_approved_conversions_are_shown_in_the_learners_archive_and_the_consoles(
+    programme, outcomes, learner_a, university_reviewer, learner_client, centre_operator_client
+):
+    # given an archive without conversions: no section
+    assert 'id="conversions"' not in learner_client.get("/me/archive/").content.decode()
+    # when the university approves an application
+    request = applications.apply(learner_a, "CS-BK", actor=learner_a.user)
+    review_services.take_step(request.application, actor=university_reviewer, event="approved")
+    # then the learner's archive lists each course recognised, with credits, mode and rule version
+    page = learner_client.get("/me/archive/").content.decode()
+    section = page[page.index('id="conversions"') :]
+    for text in ("CS101", "CS201", "CS202", "R01 v1", "R02 v1", "4.0", "免修免考", "学分认定"):
+        assert text in section
+    # and so does the staff archive of the learner's own centre
+    staff_page = centre_operator_client.get(f"/console/learners/{learner_a.account_no}/archive/").content.decode()
+    assert 'id="conversions"' in staff_page
+    assert "R02 v1" in staff_page

@@ -68,7 +68,7 @@ def test_an_outcome_about_to_be_too_old_is_warned_of(programmes, learner_a, tree
     achieved = timezone.localdate().replace(year=timezone.localdate().year - 3) + dt.timedelta(days=30)
     make_outcome(learner=learner_a, item=programmes["web"], achieved_on=achieved)
     (offer,) = offers.offers_for(learner_a)
-    assert offer.courses == ["CS201"]
+    assert offer.courses == ["课程CS201（CS201）"]  # name and code, as the learner reads them
     last_day = achieved.replace(year=achieved.year + 3).isoformat()
     assert any("1X-WEB-M" in warning and last_day in warning for warning in offer.warnings)
 
