@@ -39,3 +39,27 @@ def sections_for(learner: Any) -> list[dict[str, Any]]:
         if rows:
             shown.append({"section": section, "rows": rows, "template": section.template})
     return shown
+
+
+# --- notes on single outcomes ---------------------------------------------------------------------
+
+# ``(learner, outcome ids) -> {outcome id: [text, ...]}``: one query for all the outcomes shown.
+OutcomeNotes = Callable[[Any, list[int]], dict[int, list[str]]]
+_NOTES: dict[str, OutcomeNotes] = {}
+
+
+def register_outcome_notes(name: str, notes: OutcomeNotes) -> None:
+    """Add a source of short notes shown under outcomes (e.g. "used for conversion into …")."""
+    _NOTES[name] = notes
+
+
+def annotate(learner: Any, outcomes: list[Any]) -> None:
+    """Set ``outcome.notes`` (a list of texts) on each of ``outcomes``."""
+    ids = [outcome.pk for outcome in outcomes]
+    merged: dict[int, list[str]] = {}
+    if ids:
+        for name in sorted(_NOTES):
+            for outcome_id, texts in _NOTES[name](learner, ids).items():
+                merged.setdefault(outcome_id, []).extend(texts)
+    for outcome in outcomes:
+        outcome.notes = merged.get(outcome.pk, [])

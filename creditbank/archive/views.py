@@ -82,6 +82,7 @@ def _archive_context(request: HttpRequest, learner: Learner) -> dict[str, Any]:
             source=data["source"],
         )
     outcomes = list(selectors.learner_outcomes(learner, filters)[:500])
+    sections.annotate(learner, outcomes)
     by_year: dict[int, list[Any]] = {}
     for outcome in outcomes:
         by_year.setdefault(outcome.achieved_on.year, []).append(outcome)

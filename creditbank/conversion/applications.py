@@ -189,3 +189,24 @@ archive_sections.register(
         order=10,
     )
 )
+
+
+def used_outcome_notes(learner: Any, outcome_ids: list[int]) -> dict[int, list[str]]:
+    """ "Used for conversion into <programme>" for each outcome a conversion record used (one query)."""
+    wanted = set(outcome_ids)
+    notes: dict[int, list[str]] = {}
+    rows = (
+        ConversionRecord.objects.filter(learner=learner)
+        .order_by("programme__code")
+        .values_list("outcome_ids", "programme__name")
+        .distinct()
+    )
+    for ids, programme_name in rows:
+        text = str(_("Used for conversion into {programme}").format(programme=programme_name))
+        for part in ids.split(","):
+            if part and int(part) in wanted and text not in notes.setdefault(int(part), []):
+                notes[int(part)].append(text)
+    return notes
+
+
+archive_sections.register_outcome_notes("conversion", used_outcome_notes)

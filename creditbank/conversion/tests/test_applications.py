@@ -195,6 +195,10 @@ def test_approved_conversions_are_shown_in_the_learners_archive_and_the_consoles
     section = page[page.index('id="conversions"') :]
     for text in ("CS101", "CS201", "CS202", "R01 v1", "R02 v1", "4.0", "免修免考", "学分认定"):
         assert text in section
+    # and each outcome used says so in the timeline
+    for outcome in outcomes:
+        row = page[page.index(f'data-outcome="{outcome.pk}"') :]
+        assert "计算机应用技术" in row[: row.index("</li>")].split("outcome-note")[1]
     # and so does the staff archive of the learner's own centre
     staff_page = centre_operator_client.get(f"/console/learners/{learner_a.account_no}/archive/").content.decode()
     assert 'id="conversions"' in staff_page
