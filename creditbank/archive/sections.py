@@ -15,12 +15,14 @@ from typing import Any
 @dataclass(frozen=True)
 class ArchiveSection:
     """``rows(learner)`` reads what the section shows (one query); ``template`` renders it with
-    ``rows`` and ``section`` in its context; sections are shown by ``order``, after the outcomes."""
+    ``rows`` and ``section`` in its context; sections are shown by ``order``, after the outcomes.
+    With ``transcript_template`` the section is printed on the transcript (学习成果证明) too."""
 
     name: str
     template: str
     rows: Callable[[Any], list[Any]]
     order: int = 100
+    transcript_template: str = ""
 
 
 _SECTIONS: dict[str, ArchiveSection] = {}
@@ -31,13 +33,17 @@ def register(section: ArchiveSection) -> None:
     _SECTIONS[section.name] = section
 
 
-def sections_for(learner: Any) -> list[dict[str, Any]]:
-    """The registered sections that have something for ``learner``, in order, with their rows."""
+def sections_for(learner: Any, *, transcript: bool = False) -> list[dict[str, Any]]:
+    """The registered sections that have something for ``learner``, in order, with their rows
+    (with ``transcript``: those printed on the transcript, with that template)."""
     shown = []
     for section in sorted(_SECTIONS.values(), key=lambda item: (item.order, item.name)):
+        template = section.transcript_template if transcript else section.template
+        if not template:
+            continue
         rows = section.rows(learner)
         if rows:
-            shown.append({"section": section, "rows": rows, "template": section.template})
+            shown.append({"section": section, "rows": rows, "template": template})
     return shown
 
 

@@ -31,7 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from creditbank.archive import selectors
+from creditbank.archive import sections, selectors
 from creditbank.archive.choices import OutcomeStatus
 from creditbank.audit import services as audit
 from creditbank.core import ratelimit
@@ -269,6 +269,7 @@ def render_html(learner: Any, content: TranscriptContent, *, verify_url: str, nu
         "learner": learner,
         "id_number": learner.id_number_masked,
         "content": content,
+        "sections": sections.sections_for(learner, transcript=True),
         "issued_on": issued_on,
         "number": number,
         "verify_url": verify_url,

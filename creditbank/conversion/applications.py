@@ -187,6 +187,7 @@ archive_sections.register(
         template="conversion/partials/_archive_conversions.html",
         rows=lambda learner: list(learner_records(learner)),
         order=10,
+        transcript_template="conversion/partials/_transcript_conversions.html",
     )
 )
 

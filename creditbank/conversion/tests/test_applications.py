@@ -203,3 +203,20 @@ def test_approved_conversions_are_shown_in_the_learners_archive_and_the_consoles
     staff_page = centre_operator_client.get(f"/console/learners/{learner_a.account_no}/archive/").content.decode()
     assert 'id="conversions"' in staff_page
     assert "R02 v1" in staff_page
+
+
+def test_the_transcript_prints_the_conversions(programme, outcomes, learner_a, university_reviewer):
+    from creditbank.archive import transcripts
+
+    request = applications.apply(learner_a, "CS-BK", actor=learner_a.user)
+    review_services.take_step(request.application, actor=university_reviewer, event="approved")
+    html = transcripts.render_html(
+        learner_a,
+        transcripts.transcript_content(learner_a),
+        verify_url="",
+        number="",
+        issued_on=timezone.localdate(),
+    )
+    printed = html[html.index('class="section"') :]
+    for text in ("CS-BK", "CS101", "CS202", "R02", "免修免考", "学分认定", "4.0"):
+        assert text in printed
