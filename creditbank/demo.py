@@ -180,6 +180,8 @@ STAFF: list[tuple[str, str, str, str]] = [
     ("operator", "L-HF", "hf_operator", "合肥中心操作员"),
     ("administrator", "U-AHU", "ahu_admin", "安徽大学中心管理员"),
     ("reviewer", "U-AHU", "ahu_reviewer", "安徽大学中心审核员"),
+    ("reviewer", "V-AQVC", "aqvc_reviewer", "安庆职院中心审核员"),
+    ("reviewer", "V-HFVC", "hfvc_reviewer", "合肥职院中心审核员"),
     ("administrator", "L-WH", "wh_admin", "芜湖中心管理员"),
     ("operator", "L-HF-SS", "ss_operator", "蜀山分中心操作员"),
     ("operator", "P-HF-SS-SLA", "sla_operator", "三里庵受理点操作员"),
