@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "creditbank.conversion",
     "creditbank.ledger",
     "creditbank.credentials",
+    "creditbank.recognition",
     "creditbank.portal",
     "creditbank.console",
     "creditbank.api",

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("creditbank.conversion.console_urls")),
     path("", include("creditbank.archive.urls")),
     path("", include("creditbank.credentials.urls")),
+    path("", include("creditbank.recognition.urls")),
     path("", include("creditbank.audit.urls")),
 ]

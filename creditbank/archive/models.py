@@ -81,6 +81,10 @@ class Outcome(TimeStampedModel):
     )
     org_path = models.CharField(_("org path"), max_length=255, editable=False)
     source = models.CharField(_("source"), max_length=24, choices=OutcomeSource.choices)
+    # Mutual recognition (互认): the GB/T 2260 code of the partner region whose credit bank the
+    # outcome came from; blank for our own. A database default, so that the bulk writers' COPY
+    # column lists need not name it.
+    source_region = models.CharField(_("source region"), max_length=6, blank=True, default="", db_default="")
     status = models.CharField(_("status"), max_length=16, choices=OutcomeStatus.choices, default=OutcomeStatus.STORED)
     # Numbers (86, 92.5) or grade words (优秀, 良好, 合格, A); blank when the outcome has no score.
     score = models.CharField(_("score"), max_length=16, blank=True)

@@ -43,6 +43,8 @@ class RecordType:
     ``fields`` are the content columns (attribute names, in the order ``values_list`` returns
     them); ``learner`` the column that holds the learner's key; ``needs_leaf`` which rows must have
     at least one leaf (``ledger verify`` reports the others as inserted behind the ledger's back).
+    ``optional`` are content columns added after leaves were written: they enter the content only
+    when not empty, so that every record written before they existed keeps its digest.
     """
 
     name: str
@@ -50,6 +52,12 @@ class RecordType:
     fields: tuple[str, ...]
     learner: str
     needs_leaf: Callable[[], models.Q] = field(default=lambda: models.Q())
+    optional: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """What ``values_list`` reads for a digest: the fields, then the optional columns."""
+        return self.fields + self.optional
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
@@ -93,7 +101,17 @@ def _learner_needs_leaf() -> models.Q:
     return ~models.Q(opened_via="self", status="pending")
 
 
-OUTCOME = register(RecordType(name="outcome", model="archive.Outcome", fields=OUTCOME_FIELDS, learner="learner_id"))
+# Added with mutual recognition (issue 7): blank on every outcome of our own, so absent from its content.
+OUTCOME_OPTIONAL_FIELDS = ("source_region",)
+OUTCOME = register(
+    RecordType(
+        name="outcome",
+        model="archive.Outcome",
+        fields=OUTCOME_FIELDS,
+        learner="learner_id",
+        optional=OUTCOME_OPTIONAL_FIELDS,
+    )
+)
 LEARNER = register(
     RecordType(
         name="learner", model="accounts.Learner", fields=LEARNER_FIELDS, learner="id", needs_leaf=_learner_needs_leaf
@@ -135,7 +153,14 @@ def utc_text(value: dt.datetime) -> str:
 
 
 def content(record_type: RecordType, values: Sequence[Any]) -> dict[str, Any]:
-    return {name: plain(value) for name, value in zip(record_type.fields, values, strict=True)}
+    """The content object of ``values``: of ``record_type.columns``, or of its ``fields`` alone."""
+    if len(values) == len(record_type.fields):
+        return {name: plain(value) for name, value in zip(record_type.fields, values, strict=True)}
+    result = {name: plain(value) for name, value in zip(record_type.columns, values, strict=True)}
+    for name in record_type.optional:
+        if result[name] in ("", None):
+            del result[name]
+    return result
 
 
 def _is_simple(value: Any) -> bool:
@@ -184,7 +209,7 @@ def current(record_type: RecordType, pk: int) -> tuple[str, int | None] | None:
     row = (
         record_type.model_class()
         ._default_manager.filter(pk=pk)
-        .values_list(record_type.learner, *record_type.fields)
+        .values_list(record_type.learner, *record_type.columns)
         .first()
     )
     if row is None:
@@ -208,7 +233,7 @@ def stream(record_type: RecordType, *, chunk: int = 5000) -> Iterator[tuple[int,
         page = list(
             rows.order_by("pk")
             .annotate(_needs_leaf=needs)
-            .values_list("pk", record_type.learner, "_needs_leaf", *record_type.fields)[:chunk]
+            .values_list("pk", record_type.learner, "_needs_leaf", *record_type.columns)[:chunk]
         )
         if not page:
             return

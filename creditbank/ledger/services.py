@@ -545,7 +545,7 @@ def _missing(record_type: digests.RecordType, *, chunk: int) -> Iterator[list[tu
             model._default_manager.filter(record_type.needs_leaf(), pk__gt=last)
             .exclude(has_leaf)
             .order_by("pk")
-            .values_list("pk", record_type.learner, *record_type.fields)[:chunk]
+            .values_list("pk", record_type.learner, *record_type.columns)[:chunk]
         )
         if not page:
             return
