@@ -198,8 +198,19 @@ class Login:
     password: str
 
 
-@transaction.atomic
 def load_demo(*, learners: int = 40) -> list[Login]:
+    """Everything, in two steps: organisations, staff, learners, catalog and outcomes in one
+    transaction; then the conversion stories (mutual recognition imports in a transaction of its
+    own, as an import does); then one signed checkpoint of the ledger."""
+    logins = _load_demo_base(learners=learners)
+    logins.extend(load_demo_scenarios())
+    # Every account and outcome above appended its ledger leaf; sign the tree as it now stands.
+    ledger_services.make_checkpoint()
+    return logins
+
+
+@transaction.atomic
+def _load_demo_base(*, learners: int) -> list[Login]:
     org_services.ensure_roles()
     orgs: dict[str, OrgUnit] = {org.code: org for org in OrgUnit.objects.all()}
     for code, name, kind, category, region, parent, address, contact in ORGS:
@@ -243,9 +254,6 @@ def load_demo(*, learners: int = 40) -> list[Login]:
             logins.append(Login(role="learner", org=org.code, username=learner.account_no, password=DEMO_PASSWORD))
     load_demo_catalog()
     load_demo_outcomes(learners)
-    logins.extend(load_demo_scenarios())
-    # Every account and outcome above appended its ledger leaf; sign the tree as it now stands.
-    ledger_services.make_checkpoint()
     return logins
 
 
@@ -254,12 +262,48 @@ def load_demo_scenarios() -> list[Login]:
     learner per story, whose logins are printed with the others."""
     from creditbank.conversion import demo_data as conversion_demo
 
+    if _recognise_shanghai_outcomes not in conversion_demo.YANGTZE_HOOKS:
+        conversion_demo.YANGTZE_HOOKS.append(_recognise_shanghai_outcomes)
     loaded = conversion_demo.load_scenarios(password=DEMO_PASSWORD)
     return [
         Login(role="learner", org=scenario.org_code, username=learner.account_no, password=DEMO_PASSWORD)
         for scenario, learner in loaded.learners
         if learner.user is not None
     ]
+
+
+# The Yangtze-Delta story: what the learner achieved in Shanghai (partner code, score, date).
+SHANGHAI_OUTCOMES = (("SH-ZK-03709", "85", "2024-04-20"), ("SH-ZK-03708", "78", "2024-10-26"))
+
+
+def _recognise_shanghai_outcomes(learner: Learner) -> int:
+    """Import the Shanghai-signed credentials of the Yangtze-Delta learner under the demo's
+    mutual-recognition standard, as the learner would upload them; idempotent (fixed ids)."""
+    import datetime as dt
+    import uuid
+
+    from creditbank.recognition import demo_data as recognition_demo
+    from creditbank.recognition import services as recognition_services
+
+    standard = recognition_demo.load_demo_recognition()
+    names = {row[0]: row[1] for row in recognition_demo.DEMO_MAPPINGS}
+    key, did, method = recognition_demo.new_issuer_key()
+    stored = 0
+    for code, score, achieved_on in SHANGHAI_OUTCOMES:
+        document = recognition_demo.partner_credential(
+            did=did,
+            achievement_code=code,
+            achievement_name=names[code],
+            achieved_on=dt.date.fromisoformat(achieved_on),
+            id_number=learner.id_number,
+            score=score,
+            credential_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'demo:{learner.account_no}:{code}')}",
+        )
+        result = recognition_services.import_credential(
+            learner, recognition_demo.sign(document, key, method), standard=standard, actor=None
+        )
+        stored += result.imported
+    return stored
 
 
 def load_demo_catalog() -> int:

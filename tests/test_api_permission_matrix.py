@@ -319,6 +319,12 @@ MATRIX: dict[tuple[str, str], Route] = {
         cases=_public(),
         state=_programme,
     ),
+    # what is an outcome worth here? (public, rate-limited per address or account)
+    ("GET", "/api/v1/conversion/worth"): Route(
+        call=lambda client, world: client.get(f"/api/v1/conversion/worth?q={CATALOG_CODE}"),
+        cases=_public(),
+        state=_programme,
+    ),
     ("POST", "/api/v1/auth/token"): Route(
         # Whoever calls, with a valid staff password: the session (or its absence) plays no part.
         call=lambda client, world: post_json(
@@ -418,6 +424,11 @@ MATRIX: dict[tuple[str, str], Route] = {
         cases=_learner_only(),
         state=_programme,
     ),
+    ("GET", "/api/v1/me/programmes/{code}/map"): Route(
+        call=lambda client, world: client.get(f"/api/v1/me/programmes/{PROGRAMME_CODE}/map"),
+        cases=_learner_only(),
+        state=_programme,
+    ),
     # the world's learner has nothing that converts: their own call answers 422 and files nothing
     ("POST", "/api/v1/me/programmes/{code}/applications"): Route(
         call=lambda client, world: post_json(client, f"/api/v1/me/programmes/{PROGRAMME_CODE}/applications", {}),
@@ -508,6 +519,17 @@ MATRIX: dict[tuple[str, str], Route] = {
         ),
         state=_programme,
     ),
+    ("GET", "/api/v1/learners/{account_no}/programmes/{code}/map"): Route(
+        call=lambda client, world: client.get(
+            f"/api/v1/learners/{world.learner.account_no}/programmes/{PROGRAMME_CODE}/map"
+        ),
+        cases=_staff(
+            without=("root_auditor_client", "role_cannot_archive_view"),
+            other=(404, "learner_not_found"),
+            own="centre_operator_client",
+        ),
+        state=_programme,
+    ),
     # --- reviews -------------------------------------------------------------------------
     ("GET", "/api/v1/reviews/applications"): Route(
         call=lambda client, world: client.get("/api/v1/reviews/applications?status=all"),
@@ -587,7 +609,30 @@ MATRIX: dict[tuple[str, str], Route] = {
         ),
         includes_target=_has("id", lambda world: world.login.pk),
     ),
+    # --- mutual recognition (creditbank/recognition/tests/matrix.py) ----------------------------
+    ("GET", "/api/v1/recognition/standards"): Route(
+        call=lambda client, world: _recognition().get_standards(client, "/api/v1/recognition/standards"),
+        cases=_public(),
+        includes_target=lambda body, world: _recognition().has_standard(body, world),
+        public=True,
+    ),
+    ("GET", "/api/v1/recognition/standards/{code}"): Route(
+        call=lambda client, world: _recognition().get_standards(client, "/api/v1/recognition/standards/CSJ-MATRIX"),
+        cases=_public(),
+    ),
+    ("POST", "/api/v1/me/recognitions"): Route(
+        call=lambda client, world: _recognition().post_recognition(client, world),
+        cases=_learner_only(201),
+        state=lambda world: _recognition().recognition_state(world),
+    ),
 }
+
+
+def _recognition() -> Any:
+    from creditbank.recognition.tests import matrix
+
+    return matrix
+
 
 # A list in scope includes the target; the other centre's list leaves it out.
 _SEES_TARGET = {OWN_SCOPE: True, MANAGEMENT: True, OTHER_CENTRE: False}
@@ -698,7 +743,7 @@ def test_the_openapi_document_lists_no_route_the_matrix_misses(anon_client):
     schema = anon_client.get("/api/v1/openapi.json").json()
     # then
     documented = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
-    assert len(documented) == 45
+    assert len(documented) == 51
     assert documented <= set(MATRIX)
 
 

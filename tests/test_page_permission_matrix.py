@@ -72,6 +72,16 @@ ROWS: dict[tuple[str, str], dict[str, tuple[int, str | None]]] = {
         "staff": (302, "/console/"),
     },
     ("set_language", "post"): {"anonymous": (302, "/"), "learner": (302, "/"), "staff": (302, "/")},
+    ("recognition:me-recognitions", "get"): {
+        "anonymous": (302, LOGIN + "?next=/me/recognitions/"),
+        "learner": (200, None),
+        "staff": (302, "/console/"),
+    },
+    ("recognition:me-recognitions", "post"): {
+        "anonymous": (302, LOGIN + "?next=/me/recognitions/"),
+        "learner": (200, None),
+        "staff": (302, "/console/"),
+    },
     # the JSON 404 for unknown addresses under /api/v1/ (public on purpose)
     ("api-not-found", "get"): {"anonymous": (404, None), "learner": (404, None), "staff": (404, None)},
 }

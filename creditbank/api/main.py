@@ -24,6 +24,7 @@ from creditbank.catalog.api import router as catalog_router
 from creditbank.conversion.api import me_router as conversion_me_router
 from creditbank.conversion.api import public_router as conversion_public_router
 from creditbank.conversion.api import staff_router as conversion_staff_router
+from creditbank.conversion.worth_api import router as conversion_worth_router
 from creditbank.credentials.api import public_router as credentials_public_router
 from creditbank.credentials.api import router as credentials_router
 from creditbank.ledger.api import router as ledger_router
@@ -115,3 +116,5 @@ api.add_router("/", credentials_router)
 api.add_router("/", conversion_public_router)
 api.add_router("/", conversion_me_router)
 api.add_router("/", conversion_staff_router)
+api.add_router("/", "creditbank.recognition.api.router")
+api.add_router("/", conversion_worth_router)

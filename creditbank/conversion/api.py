@@ -4,7 +4,9 @@ and staff in scope auditing a learner.
 * ``GET /api/v1/programmes``, ``/programmes/{code}``: public on purpose (what a learner may aim for);
 * ``GET /api/v1/me/programmes/{code}/audit``, ``POST …/what-if``: learners, about themselves;
 * ``GET /api/v1/learners/{account_no}/programmes/{code}/audit``: staff with ``archive.view``
-  on the learner (out of scope: 404, as for a missing learner).
+  on the learner (out of scope: 404, as for a missing learner);
+* ``GET /api/v1/me/programmes/{code}/map``, ``/learners/{account_no}/programmes/{code}/map``:
+  the learning map, for the learner and for staff as the audit.
 """
 
 import datetime as dt
@@ -19,8 +21,9 @@ from creditbank.accounts.access import access_learner
 from creditbank.api.auth import LEARNER_AUTH, current_user, staff_auth
 from creditbank.api.pagination import Pagination
 from creditbank.api.schemas import BlankToNone, OrgRefOut
-from creditbank.conversion import report, selectors
+from creditbank.conversion import learning_map, report, selectors
 from creditbank.conversion.choices import ProgrammeLevel, RuleMode
+from creditbank.conversion.map_schemas import LearningMapOut
 
 public_router = Router(tags=["Degree upgrade"], auth=None)
 me_router = Router(tags=["Degree upgrade"], auth=LEARNER_AUTH)
@@ -255,6 +258,24 @@ def learner_audit(request: HttpRequest, account_no: str, code: str) -> Any:
     learner = access_learner(current_user(request), account_no, action="archive.view")
     programme = selectors.get_open_programme(code)
     return report.audit_report(selectors.audit_learner(learner, programme))
+
+
+# the learning map (学习地图): docs/conversion.md "Learning map"
+@me_router.get("/me/programmes/{code}/map", response=LearningMapOut, summary="My learning map for a programme")
+def my_learning_map(request: HttpRequest, code: str) -> Any:
+    """Per requirement group and course: recognised, recognisable now or missing, and for each
+    missing course the catalog items that would fill it, cheapest first."""
+    programme = selectors.get_open_programme(code)
+    return learning_map.map_report(learning_map.learning_map(current_user(request).learner, programme))
+
+
+@staff_router.get(
+    "/learners/{account_no}/programmes/{code}/map", response=LearningMapOut, summary="A learner's learning map"
+)
+def learner_learning_map(request: HttpRequest, account_no: str, code: str) -> Any:
+    learner = access_learner(current_user(request), account_no, action="archive.view")
+    programme = selectors.get_open_programme(code)
+    return learning_map.map_report(learning_map.learning_map(learner, programme))
 
 
 class ConversionApplicationOut(Schema):

@@ -171,6 +171,7 @@ PROGRAMMES = (
                     ("CS303", "计算机网络", "4"),
                     ("CS304", "数据库系统原理", "4"),
                     ("CS305", "操作系统", "4"),
+                    ("CS306", "中国近现代史纲要", "2"),
                 ),
             ),
             "专业选修": (
@@ -186,6 +187,7 @@ PROGRAMMES = (
             ("AHUCS-05", "ZK-02326", "CS305", "免修免考", "60", ""),
             ("AHUCS-06", "MOOC-06", "CS402", "学分认定", "80", "5"),
             ("AHUCS-07", "MOOC-01", "CS403", "学分认定", "80", "5"),
+            ("AHUCS-08", "ZK-03708", "CS306", "免修免考", "60", ""),
         ),
     ),
 )
@@ -286,7 +288,7 @@ SCENARIOS = (
         birth=dt.date(1992, 6, 9),
         sequence=268,
         org_code="L-HF",
-        programme_code="HFVC-510201",
+        programme_code="AHU-080901-ZSB",
         outcomes=(),  # they come from Shanghai, through mutual recognition (``YANGTZE_HOOKS``)
         phone_suffix=5,
         residence="340111",

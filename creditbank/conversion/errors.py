@@ -24,6 +24,9 @@ class ConversionErrorCode(StrEnum):
     GROUP_DETAILS_DIFFER = "group_details_differ"
     COURSE_DETAILS_DIFFER = "course_details_differ"
     PROGRAMME_CODE_TAKEN = "programme_code_taken"
+    PROGRAMME_EXISTS = "programme_exists"
+    GROUP_EXISTS = "group_exists"
+    COURSE_EXISTS = "course_exists"
     # Rules: one rule on its own.
     RULE_NOT_FOUND = "rule_not_found"
     RULE_PROGRAMME_UNKNOWN = "rule_programme_unknown"
@@ -55,3 +58,6 @@ class ConversionErrorCode(StrEnum):
     # The audit API.
     WHAT_IF_ITEM_UNKNOWN = "what_if_item_unknown"
     WHAT_IF_TOO_MANY = "what_if_too_many"
+    # The public “what is this worth here?” lookup.
+    WORTH_QUERY_REQUIRED = "worth_query_required"
+    WORTH_QUERY_TOO_LONG = "worth_query_too_long"

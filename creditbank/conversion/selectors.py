@@ -433,3 +433,48 @@ def console_rules(programme: Programme) -> QuerySet[ConversionRule]:
         .prefetch_related("sources", Prefetch("targets", queryset=RuleTarget.objects.select_related("course")))
         .order_by("number")
     )
+
+
+# --- the console's editing forms ------------------------------------------------------------------
+
+
+def programme_owner_choices(user: Any) -> list[tuple[str, str]]:
+    """(code, name) of the centres in service whose programmes ``user`` may create: university
+    and vocational-college certification centres where ``user`` has ``conversion.manage``."""
+    from creditbank.conversion.services import PROGRAMME_ORG_CATEGORIES
+    from creditbank.orgs.choices import OrgKind, OrgStatus
+    from creditbank.orgs.models import OrgUnit
+
+    centres = (
+        OrgUnit.objects.visible_to(user, "conversion.manage")
+        .filter(kind=OrgKind.CENTRE, category__in=PROGRAMME_ORG_CATEGORIES, status=OrgStatus.ACTIVE)
+        .order_by("path")
+    )
+    return list(centres.values_list("code", "name"))
+
+
+def console_rule(programme: Programme, number: str) -> ConversionRule:
+    """The current version of rule ``number`` of a programme the caller manages; 404 ``rule_not_found``."""
+    rule = console_rules(programme).filter(number=text(number).replace(" ", "").upper()).first()
+    if rule is None:
+        raise NotFound(code=Code.RULE_NOT_FOUND)
+    rule.programme = programme
+    return rule
+
+
+def console_group(programme: Programme, pk: int) -> RequirementGroup:
+    group = RequirementGroup.objects.filter(programme=programme, pk=pk).first()
+    if group is None:
+        raise NotFound(code=Code.PROGRAMME_NOT_FOUND)
+    return group
+
+
+def console_course(programme: Programme, code: str) -> Course:
+    course = Course.objects.filter(programme=programme, code=text(code).replace(" ", "").upper()).first()
+    if course is None:
+        raise NotFound(code=Code.PROGRAMME_NOT_FOUND)
+    return course
+
+
+def programme_courses(programme: Programme) -> list[Course]:
+    return list(Course.objects.filter(programme=programme).order_by("code"))

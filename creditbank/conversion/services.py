@@ -114,12 +114,49 @@ def programme_content(programme: Programme) -> tuple[Any, ...]:
     )
 
 
+def _exists(field_name: str, code: str, message: str) -> Conflict:
+    return Conflict(message, code=code, details=[error(field_name, code, message)])
+
+
+def _check_programme_values(data: ProgrammeValues) -> None:
+    errors: list[dict[str, Any]] = []
+    if not Decimal("0") < data.conversion_cap <= Decimal("1"):
+        errors.append(
+            error(
+                "conversion_cap",
+                Code.CAP_OUT_OF_RANGE,
+                _("The cap is more than 0 and at most 100% of the total credits (0.5 or 50%, not {value}).").format(
+                    value=data.conversion_cap
+                ),
+            )
+        )
+    if not Decimal("0") < data.total_credits <= values.MAX_TOTAL_CREDITS:
+        errors.append(
+            error(
+                "total_credits",
+                Code.TOTAL_CREDITS_FORMAT,
+                _("Credits are a number above 0 and up to {maximum}, with at most one decimal.").format(
+                    maximum=values.MAX_TOTAL_CREDITS
+                ),
+            )
+        )
+    if errors:
+        raise ValidationFailed(details=errors)
+
+
 @transaction.atomic
-def save_programme(data: ProgrammeValues, *, actor: Any) -> tuple[Programme, str]:
-    """Create the programme or bring it up to date: ``("created" | "updated" | "unchanged")``.
-    A code already owned by another centre is refused (``programme_code_taken``)."""
+def save_programme(data: ProgrammeValues, *, actor: Any, new: bool = False) -> tuple[Programme, str]:
+    """Create the programme or bring it up to date: ``("created" | "updated" | "unchanged")``;
+    ``new``: only create (a form that adds a programme), ``programme_exists`` if the code is taken.
+    A code already owned by another centre is refused (``programme_code_taken``); so are a cap
+    outside (0, 1] and total credits that are not positive, before the database would refuse them."""
     require_manage(actor, data.org.path)
+    _check_programme_values(data)
     programme = Programme.objects.select_for_update().filter(code=data.code).first()
+    if programme is not None and new:
+        raise _exists(
+            "code", Code.PROGRAMME_EXISTS, _("A programme with the code {code} already exists.").format(code=data.code)
+        )
     if programme is None:
         programme = Programme(
             code=data.code,
@@ -182,11 +219,14 @@ def save_programme(data: ProgrammeValues, *, actor: Any) -> tuple[Programme, str
 
 @transaction.atomic
 def save_group(
-    programme: Programme, *, name: str, min_credits: Decimal | None, actor: Any
+    programme: Programme, *, name: str, min_credits: Decimal | None, actor: Any, new: bool = False
 ) -> tuple[RequirementGroup, str]:
-    """The requirement group ``name`` of the programme, created or with its minimum updated."""
+    """The requirement group ``name`` of the programme, created or with its minimum updated
+    (``new``: only created, ``group_exists`` otherwise)."""
     require_manage(actor, programme.org_path)
     group = RequirementGroup.objects.filter(programme=programme, name=name).first()
+    if group is not None and new:
+        raise _exists("name", Code.GROUP_EXISTS, _("The programme already has a group {name}.").format(name=name))
     required = values.is_required_group(name)
     if group is None:
         order = RequirementGroup.objects.filter(programme=programme).count()
@@ -220,10 +260,23 @@ def save_group(
 
 @transaction.atomic
 def save_course(
-    programme: Programme, *, code: str, name: str, credits: Decimal, group: RequirementGroup, actor: Any
+    programme: Programme,
+    *,
+    code: str,
+    name: str,
+    credits: Decimal,
+    group: RequirementGroup,
+    actor: Any,
+    new: bool = False,
 ) -> tuple[Course, str]:
+    """The course ``code`` of the programme, created or updated (``new``: only created,
+    ``course_exists`` otherwise), in a group of the same programme."""
     require_manage(actor, programme.org_path)
+    if group.programme_id != programme.pk:
+        raise NotFound(code=Code.PROGRAMME_NOT_FOUND)
     course = Course.objects.filter(programme=programme, code=code).first()
+    if course is not None and new:
+        raise _exists("code", Code.COURSE_EXISTS, _("The programme already has a course {code}.").format(code=code))
     if course is None:
         course = Course.objects.create(programme=programme, code=code, name=name, credits=credits, group=group)
         audit.record(
@@ -387,8 +440,8 @@ def _cell(errors: list[dict[str, Any]], field_name: str, parse: Any, *args: Any,
 
 def resolve_rule(data: RuleData, lookups: RuleLookups | None = None) -> ResolvedRule:
     """Check ``data`` and look up what it names; ``ValidationFailed`` lists every bad field.
-    Catalog items that are retired or not published yet pass here (a draft may name them) and
-    are refused by ``publish_problems``."""
+    Catalog items not published yet pass here (a draft may name them) and are refused by
+    ``publish_problems``; retired ones are refused here too (retiring is final)."""
     lookups = lookups or RuleLookups()
     errors: list[dict[str, Any]] = []
     number = _cell(errors, "number", values.parse_code, data.number, required_message=_("The rule number is required."))
@@ -474,6 +527,16 @@ def _sources(data: RuleData, errors: list[dict[str, Any]], lookups: RuleLookups)
                 Code.SOURCE_UNKNOWN,
                 _("Not in the learning-outcome catalog: {codes}.").format(codes="、".join(unknown)),
                 items=unknown,
+            )
+        )
+    retired = [code for code, status in statuses.items() if status == ItemStatus.RETIRED]
+    if retired:  # retiring is final: such a rule could never be published, not even later
+        errors.append(
+            error(
+                "sources",
+                Code.SOURCE_RETIRED,
+                _("Retired catalog items cannot be converted: {codes}.").format(codes="、".join(retired)),
+                items=retired,
             )
         )
     count = _cell(
@@ -659,6 +722,32 @@ _CONFLICT_MESSAGES: dict[str, Any] = {
         "Rule {number} (version {version}) also claims {courses} from {items}; overlapping rules must be a tier (the same sources or more, strictly more courses)."
     ),
 }
+
+
+def check_rule(data: RuleData, *, rule: ConversionRule | None = None) -> list[dict[str, Any]]:
+    """What saving ``data`` as a published rule would refuse, without saving anything (the
+    console's "check"): ``ValidationFailed`` for bad fields, as ``create_rule`` raises it; then
+    a number already taken and every ``publish_problems`` entry. ``rule``: the current version
+    being edited (its programme and number are kept, as ``update_rule`` does)."""
+    lookups = RuleLookups()
+    if rule is not None:
+        data = RuleData(**{**data.__dict__, "programme_code": rule.programme.code, "number": rule.number})
+    resolved = resolve_rule(data, lookups)
+    problems: list[dict[str, Any]] = []
+    if rule is None and ConversionRule.objects.filter(programme=resolved.programme, number=resolved.number).exists():
+        problems.append(
+            error(
+                "number",
+                Code.DUPLICATE,
+                _("The programme already has a rule {number}.").format(number=resolved.number),
+            )
+        )
+    return problems + publish_problems(resolved, lookups)
+
+
+def stored_rule_problems(rule: ConversionRule) -> list[dict[str, Any]]:
+    """Why the stored ``rule`` could not be published now (empty: it could)."""
+    return publish_problems(resolved_from_rule(rule))
 
 
 def _refuse(problems: list[dict[str, Any]]) -> ValidationFailed:

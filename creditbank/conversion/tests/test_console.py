@@ -68,10 +68,21 @@ def test_console_permissions(request, programme, name, _case, client_name, expec
 LEARNER_ROUTES = {
     "conversion:me-programmes": ("get", {}),
     "conversion:me-programme-apply": ("post", {"code": "CS-BK"}),
+    "conversion:me-programme-maps": ("get", {}),
+    "conversion:me-programme-map": ("get", {"code": "CS-BK"}),
 }
 LEARNER_CASES = [
     ("anonymous", "anon_client", "login"),
-    ("learner", "learner_client", {"conversion:me-programmes": 200, "conversion:me-programme-apply": 302}),
+    (
+        "learner",
+        "learner_client",
+        {
+            "conversion:me-programmes": 200,
+            "conversion:me-programme-apply": 302,
+            "conversion:me-programme-maps": 200,
+            "conversion:me-programme-map": 200,
+        },
+    ),
     ("centre administrator", "centre_admin_client", 302),
     ("management centre", "root_admin_client", 302),
 ]
@@ -95,7 +106,10 @@ def test_learner_pages_answer_each_caller(request, programme, name, _case, clien
 
 
 def test_every_conversion_route_has_a_row():
-    assert route_names("conversion") == set(ROUTES) | set(LEARNER_ROUTES)
+    from creditbank.conversion.tests.test_console_editing import ROUTES as EDITING_ROUTES
+    from creditbank.conversion.tests.test_worth import PAGE_ROUTES as WORTH_ROUTES
+
+    assert route_names("conversion") == set(ROUTES) | set(LEARNER_ROUTES) | set(EDITING_ROUTES) | set(WORTH_ROUTES)
 
 
 def test_the_detail_shows_groups_courses_and_every_current_rule(other_admin_client, programme):

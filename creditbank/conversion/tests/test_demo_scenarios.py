@@ -16,19 +16,27 @@ from creditbank.reviews import services as review_services
 
 pytestmark = pytest.mark.django_db
 
+
+def demo_scenario_learners():
+    """The stories' learners as ``creditbank demo`` loaded them (loading again finds them)."""
+    return scenarios.load_scenarios(password="x").learners
+
+
 EXPECTED = {
     # story: (programme, courses recognised, credits)
     "worker": ("AQVC-460301", ["JD102", "JD104", "JD202"], Decimal("10")),
     "farmer": ("AQVC-410101", ["NY101", "NY102", "NY103", "NY202"], Decimal("13")),
     "one_plus_x": ("HFVC-510201", ["JY103", "JY201"], Decimal("7")),
     "self_study": ("AHU-080901-ZSB", ["CS302", "CS303", "CS304"], Decimal("12")),
+    # 马克思主义基本原理概论 (85) and 中国近现代史纲要 (78), passed in Shanghai, recognised here
+    "yangtze": ("AHU-080901-ZSB", ["CS301", "CS306"], Decimal("5")),
 }
 
 
 @pytest.fixture
 def loaded():
     logins = demo.load_demo(learners=0)
-    return logins, {scenario.key: learner for scenario, learner in scenarios.load_scenarios(password="x").learners}
+    return logins, {scenario.key: learner for scenario, learner in demo_scenario_learners()}
 
 
 def test_each_story_converts_what_it_promises_and_loading_twice_adds_nothing(loaded):
@@ -51,10 +59,20 @@ def test_each_story_converts_what_it_promises_and_loading_twice_adds_nothing(loa
     programme = Programme.objects.get(code="AQVC-460301")
     what_if = selectors.audit_learner(learners["worker"], programme, extra_items=["JN-01-3"])
     assert what_if.selection.credits == Decimal("10")
+    # the Yangtze-Delta learner's outcomes came from Shanghai's signed credentials, with the region
+    from creditbank.archive.models import Outcome
+
+    shanghai = Outcome.objects.filter(learner=learners["yangtze"]).order_by("item_code")
+    assert [(o.item_code, o.source, o.source_region, o.score) for o in shanghai] == [
+        ("ZK-03708", "mutual_recognition", "310000", "78"),
+        ("ZK-03709", "mutual_recognition", "310000", "85"),
+    ]
     # when the stories are loaded again, nothing is added
     counts = (ConversionRule.objects.count(), Programme.objects.count(), len(learners))
+    outcomes = Outcome.objects.count()
     again = scenarios.load_scenarios(password="x")
     assert (ConversionRule.objects.count(), Programme.objects.count(), len(again.learners)) == counts
+    assert Outcome.objects.count() == outcomes
     assert again.outcomes == 0
     assert again.rules == 0
 
