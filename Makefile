@@ -68,6 +68,7 @@ bench: install
 	$(PY) bench/credentials.py
 	$(PY) bench/transcript.py
 	$(PY) bench/conversion.py
+	$(PY) bench/lookups.py
 
 messages: install
 	$(CB) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --no-obsolete

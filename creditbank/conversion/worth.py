@@ -65,6 +65,10 @@ MAX_QUERY_LENGTH = 64
 # Items at least this similar (0–1) to the query are shown; below it a name is another outcome
 # (电工（高级） is 0.33 alike to 电工中级证, 电工（中级） 1.0).
 MIN_SIMILARITY = 0.5
+# A query whose every character (or syllable) the name holds in order, others between, scores
+# SPREAD_BASE × (1 + shorter / longer): "电工中级" in "电工四级中级工" 0.63; at least three parts.
+SPREAD_BASE = 0.4
+SPREAD_MIN_LENGTH = 3
 # The strongest items shown (and looked up in the rules).
 MAX_ITEMS = 5
 # Candidate items read from the database, most shared grams first, before scoring in Python.
@@ -234,7 +238,19 @@ def similarity(query: Sequence[str], target: Sequence[str]) -> float:
     dice = 2 * sum((left & right).values()) / total if total else 0.0
     shorter, longer = sorted((query, target), key=len)
     contained = 0.5 + 0.5 * len(shorter) / len(longer) if len(shorter) >= 2 and _holds(longer, shorter) else 0.0
-    return max(dice, contained)
+    # Every part of the shorter one in the longer, in order, with words between ("电工中级" in
+    # "电工四级中级工"): people leave out what a catalog name spells in full.
+    spread = (
+        SPREAD_BASE + SPREAD_BASE * len(shorter) / len(longer)
+        if len(shorter) >= SPREAD_MIN_LENGTH and _in_order(longer, shorter)
+        else 0.0
+    )
+    return max(dice, contained, spread)
+
+
+def _in_order(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    remaining = iter(longer)
+    return all(part in remaining for part in shorter)
 
 
 def _letters(value: str) -> str:

@@ -473,3 +473,20 @@ def test_public_pages_answer_every_caller_alike(request, world, name, _case, cli
     # then: public on purpose, the same answer for everyone
     assert response.status_code == 200
     assert b'data-programme="P-MATCH" data-verdict="match"' in response.content
+
+
+def test_a_short_name_finds_the_catalog_name_that_spells_it_out_with_words_between(tree):
+    # given the catalog's name of a skill certificate, and another occupation's of the same grade
+    make_item(code="JN-E", name="电工职业技能等级证书（四级/中级工）", type="skill_level_certificate", level=5)
+    make_item(code="JN-W", name="焊工职业技能等级证书（四级/中级工）", type="skill_level_certificate", level=5)
+    # when a learner types what they call it
+    found = worth.lookup("电工中级证")
+    # then the electrician's certificate is found, as similar (not exact), and the welder's is not
+    assert [(item.code, item.exact) for item in found.items] == [("JN-E", False)]
+    assert worth.MIN_SIMILARITY <= found.items[0].similarity < 1
+
+
+def test_parts_in_order_count_only_from_three_parts_and_only_in_order():
+    assert worth.similarity("电工中级", "电工四级中级工") == pytest.approx(0.4 + 0.4 * 4 / 7)
+    assert worth.similarity("中级电工", "电工四级中级工") < worth.MIN_SIMILARITY
+    assert worth.similarity("电中", "电工四级中级工") < worth.MIN_SIMILARITY
