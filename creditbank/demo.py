@@ -287,7 +287,7 @@ def _recognise_shanghai_outcomes(learner: Learner) -> int:
 
     standard = recognition_demo.load_demo_recognition()
     names = {row[0]: row[1] for row in recognition_demo.DEMO_MAPPINGS}
-    key, did, method = recognition_demo.new_issuer_key()
+    key, did, method = recognition_demo.demo_issuer_key()
     stored = 0
     for code, score, achieved_on in SHANGHAI_OUTCOMES:
         document = recognition_demo.partner_credential(

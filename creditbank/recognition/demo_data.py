@@ -5,6 +5,7 @@ Shanghai outcomes to items of the demo catalog, and a Shanghai-signed Open Badge
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
@@ -42,6 +43,7 @@ def load_demo_recognition() -> RecognitionStandard:
             "partner_name": SHANGHAI_BANK,
             "status": StandardStatus.PUBLISHED,
             "published_on": dt.date(2025, 1, 1),
+            "trusted_issuers": demo_issuer_key()[1],
         },
     )
     present = set(
@@ -60,12 +62,27 @@ def load_demo_recognition() -> RecognitionStandard:
     return standard
 
 
-def new_issuer_key() -> tuple[Ed25519PrivateKey, str, str]:
-    """A fresh Ed25519 key and its ``did:key`` and verification method (did:key v0.9 §3.1.1)."""
-    key = Ed25519PrivateKey.generate()
+# The demo's "Shanghai" issuer signs with a key anyone can rebuild from this text: a demo only,
+# so that the demo standard can name it as the partner's issuer (trusted_issuers) and the
+# Yangtze-Delta learner's credentials verify on every run.
+DEMO_ISSUER_SEED = b"creditbank demo: Shanghai credit bank issuer (not a secret)"
+
+
+def demo_issuer_key() -> tuple[Ed25519PrivateKey, str, str]:
+    """The demo partner's key, its ``did:key`` and verification method (always the same)."""
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(DEMO_ISSUER_SEED).digest())
+    return _with_did(key)
+
+
+def _with_did(key: Ed25519PrivateKey) -> tuple[Ed25519PrivateKey, str, str]:
     multikey = encode_ed25519_multikey(key.public_key().public_bytes_raw())
     did = f"did:key:{multikey}"
     return key, did, f"{did}#{multikey}"
+
+
+def new_issuer_key() -> tuple[Ed25519PrivateKey, str, str]:
+    """A fresh Ed25519 key and its ``did:key`` and verification method (did:key v0.9 §3.1.1)."""
+    return _with_did(Ed25519PrivateKey.generate())
 
 
 def partner_credential(
@@ -123,7 +140,7 @@ def demo_signed_credential(
 ) -> dict[str, Any]:
     """A Shanghai-signed credential of one mapped outcome for the learner with ``id_number``."""
     name = next((row[1] for row in DEMO_MAPPINGS if row[0] == partner_code), partner_code)
-    key, did, method = new_issuer_key()
+    key, did, method = demo_issuer_key()
     document = partner_credential(
         did=did, achievement_code=partner_code, achievement_name=name, achieved_on=achieved_on, id_number=id_number
     )

@@ -26,6 +26,7 @@ class RecognitionErrorCode(StrEnum):
     CREDENTIAL_ISSUER_REGION = "credential_issuer_not_partner"
     LEARNER_REQUIRED = "learner_required"
     SUBJECT_MISMATCH = "subject_mismatch"
+    SUBJECT_UNIDENTIFIED = "subject_unidentified"
     DATE_REQUIRED = "date_required"
     # A partner row or achievement.
     UNMAPPED = "unmapped_achievement"

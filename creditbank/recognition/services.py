@@ -35,7 +35,7 @@ from creditbank.archive.models import Outcome, natural_key
 from creditbank.audit import services as audit
 from creditbank.catalog.choices import ItemStatus
 from creditbank.catalog.models import CatalogItem
-from creditbank.core import pii, validators
+from creditbank.core import pii, ratelimit, validators
 from creditbank.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from creditbank.credentials import services as credentials
 from creditbank.credentials.dataintegrity import parse_datetime
@@ -58,6 +58,8 @@ IMPORT_ACTION = "archive.import"
 CREDENTIAL_AUDIT_ACTION = "recognition.import_credential"
 FILE_AUDIT_ACTION = "recognition.import_file"
 BATCH_ROWS = 5000
+# A learner's own imports (each verification may fetch other hosts' documents): (calls, seconds).
+SELF_SERVICE_RATE_LIMIT = (30, 3600)
 _LOCAL_ZONE = dt.timezone(dt.timedelta(hours=8))
 # OB 3.0 §B.1.21 IdentityObject.identityType values that carry an ID number.
 ID_NUMBER_TYPES = frozenset({"nationalIdentityNumber", "ext:nationalIdentityNumber", "ext:IDNumber"})
@@ -469,8 +471,16 @@ def _matches(identity: _Identity, learner: Learner) -> bool:
     return True
 
 
-def _find_learner(learner: Learner | None, subjects: list[Mapping[str, Any]]) -> Learner:
+def _find_learner(
+    learner: Learner | None, subjects: list[Mapping[str, Any]], *, require_identity: bool = False
+) -> Learner:
     identities = [_identity(subject) for subject in subjects]
+    if require_identity and not any(identity.numbers or identity.hashes for identity in identities):
+        # A learner's own import: a credential that names nobody could be anybody's.
+        raise CredentialRefused(
+            _("The credential does not carry your ID number, so it cannot be shown to be yours."),
+            code=Code.SUBJECT_UNIDENTIFIED,
+        )
     if learner is None:
         numbers = {number for identity in identities for number in identity.numbers}
         if not numbers:
@@ -494,7 +504,11 @@ def _find_learner(learner: Learner | None, subjects: list[Mapping[str, Any]]) ->
 
 
 def _check_verdict(
-    verdict: credentials.Verdict, document: dict[str, Any] | None, standard: RecognitionStandard
+    verdict: credentials.Verdict,
+    document: dict[str, Any] | None,
+    standard: RecognitionStandard,
+    *,
+    self_service: bool = False,
 ) -> None:
     if document is None or not verdict.types:
         raise CredentialRefused(verdict.message, code=Code.CREDENTIAL_INVALID, verdict=verdict)
@@ -515,6 +529,14 @@ def _check_verdict(
                 verdict=verdict,
             )
     trusted = standard.trusted_issuer_list()
+    if self_service and not trusted:
+        # Any key verifies its own signature: without the partner's issuers named, a learner
+        # could sign a credential themselves.
+        raise CredentialRefused(
+            _("This standard does not name the partner's issuers yet, so credentials cannot be imported here."),
+            code=Code.CREDENTIAL_ISSUER_REGION,
+            verdict=verdict,
+        )
     if trusted:
         issuers = {verdict.issuer.get("id", "")}
         for assertion in _assertions(document, verdict.types):
@@ -547,6 +569,11 @@ def import_credential(
     accept them, is refused (``CredentialRefused``, with the verdict) and nothing is stored."""
     started = time.perf_counter()
     _check_published(standard)
+    self_service = _is_learner_actor(actor, learner)
+    if self_service:
+        assert learner is not None  # noqa: S101 - _is_learner_actor needs one
+        limit, window = SELF_SERVICE_RATE_LIMIT
+        ratelimit.hit(f"recognition:{learner.pk}", limit=limit, window=window)
     verdict = credentials.verify(credential_json)
     document: dict[str, Any] | None
     try:
@@ -555,7 +582,7 @@ def import_credential(
         document = parse_document(credential_json)
     except Exception:  # the verdict already says why (malformed_json, too_large, ...)
         document = None
-    _check_verdict(verdict, document, standard)
+    _check_verdict(verdict, document, standard, self_service=self_service)
     assert document is not None  # noqa: S101 - _check_verdict refuses a document that did not parse
     assertions = _assertions(document, verdict.types)
     if not assertions:
@@ -564,7 +591,9 @@ def import_credential(
             code=Code.CREDENTIAL_UNSUPPORTED,
             verdict=verdict,
         )
-    learner = _find_learner(learner, [_subject(document), *(_subject(item) for item in assertions)])
+    learner = _find_learner(
+        learner, [_subject(document), *(_subject(item) for item in assertions)], require_identity=self_service
+    )
     staff = actor is not None and not _is_learner_actor(actor, learner)
     if staff and not permissions.can(actor, IMPORT_ACTION, learner.org_path):
         # Out of scope looks like missing (404); a role without the action is 403.
@@ -616,6 +645,9 @@ def import_credential(
 
     def body() -> None:
         if candidates:
+            # One import of a learner's credentials at a time: the second of two at once (a
+            # double click) then finds the first one's outcomes stored, and reports duplicates.
+            Learner.objects.select_for_update().filter(pk=learner.pk).first()
             store.write(candidates, result)
         store.finish()
 

@@ -37,14 +37,20 @@ def recognition_state(world: Any) -> Any:
 
 def post_recognition(client: Any, world: Any) -> Any:
     from creditbank.recognition.demo_data import new_issuer_key, partner_credential, sign
+    from creditbank.recognition.models import RecognitionStandard
 
     key, did, method = new_issuer_key()
+    code = ensure_standard()
+    RecognitionStandard.objects.filter(code=code).update(trusted_issuers=did)  # the partner's issuer
     document = partner_credential(
-        did=did, achievement_code="SH-M1", achievement_name="程序设计", achieved_on=dt.date(2024, 6, 30)
+        did=did,
+        achievement_code="SH-M1",
+        achievement_name="程序设计",
+        achieved_on=dt.date(2024, 6, 30),
+        id_number=world.learner.id_number,
     )
     return client.post(
-        "/api/v1/me/recognitions",
-        {"standard": ensure_standard(), "credential_json": json.dumps(sign(document, key, method))},
+        "/api/v1/me/recognitions", {"standard": code, "credential_json": json.dumps(sign(document, key, method))}
     )
 
 

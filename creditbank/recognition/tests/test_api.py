@@ -10,15 +10,18 @@ from creditbank.recognition.tests.helpers import items, make_standard
 
 pytestmark = pytest.mark.django_db
 
+# The partner's issuer key, named by the standard (a learner's import needs the partner's issuers).
+PARTNER = new_issuer_key()
+
 
 @pytest.fixture
 def standard(tree):
     items("R-1")
-    return make_standard(mappings={"SH-001": ("程序设计", "R-1")})
+    return make_standard(mappings={"SH-001": ("程序设计", "R-1")}, trusted_issuers=PARTNER[1])
 
 
 def _signed(id_number=""):
-    key, did, method = new_issuer_key()
+    key, did, method = PARTNER
     document = partner_credential(
         did=did,
         achievement_code="SH-001",

@@ -15,11 +15,15 @@ pytestmark = pytest.mark.django_db
 def test_learner_uploads_a_credential_and_sees_the_source_region(learner_client, learner_a, tree):
     # given
     items("R-1")
-    standard = make_standard(mappings={"SH-001": ("程序设计", "R-1")})
     key, did, method = new_issuer_key()
+    standard = make_standard(mappings={"SH-001": ("程序设计", "R-1")}, trusted_issuers=did)
     document = sign(
         partner_credential(
-            did=did, achievement_code="SH-001", achievement_name="程序设计", achieved_on=dt.date(2024, 6, 30)
+            did=did,
+            achievement_code="SH-001",
+            achievement_name="程序设计",
+            achieved_on=dt.date(2024, 6, 30),
+            id_number=learner_a.id_number,
         ),
         key,
         method,
