@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -167,7 +167,15 @@ def save_programme(data: ProgrammeValues, *, actor: Any, new: bool = False) -> t
             conversion_cap=data.conversion_cap,
             max_outcome_age_years=data.max_outcome_age_years,
         )
-        programme.save()
+        try:
+            with transaction.atomic():  # two "add" forms at once: the second is told, not a 500
+                programme.save()
+        except IntegrityError:
+            raise _exists(
+                "code",
+                Code.PROGRAMME_EXISTS,
+                _("A programme with the code {code} already exists.").format(code=data.code),
+            ) from None
         audit.record(
             actor=actor,
             action="conversion.programme_create",
@@ -217,6 +225,12 @@ def save_programme(data: ProgrammeValues, *, actor: Any, new: bool = False) -> t
     return programme, "updated"
 
 
+def _lock(programme: Programme) -> None:
+    """One change to a programme's groups and courses at a time (two forms sent at once would
+    both find the name free, and the second would hit the unique constraint)."""
+    Programme.objects.select_for_update().filter(pk=programme.pk).first()
+
+
 @transaction.atomic
 def save_group(
     programme: Programme, *, name: str, min_credits: Decimal | None, actor: Any, new: bool = False
@@ -224,6 +238,7 @@ def save_group(
     """The requirement group ``name`` of the programme, created or with its minimum updated
     (``new``: only created, ``group_exists`` otherwise)."""
     require_manage(actor, programme.org_path)
+    _lock(programme)
     group = RequirementGroup.objects.filter(programme=programme, name=name).first()
     if group is not None and new:
         raise _exists("name", Code.GROUP_EXISTS, _("The programme already has a group {name}.").format(name=name))
@@ -274,6 +289,7 @@ def save_course(
     require_manage(actor, programme.org_path)
     if group.programme_id != programme.pk:
         raise NotFound(code=Code.PROGRAMME_NOT_FOUND)
+    _lock(programme)
     course = Course.objects.filter(programme=programme, code=code).first()
     if course is not None and new:
         raise _exists("code", Code.COURSE_EXISTS, _("The programme already has a course {code}.").format(code=code))
