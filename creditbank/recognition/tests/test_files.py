@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -159,3 +160,20 @@ def test_staff_without_import_rights_on_the_depositing_org_store_nothing(tmp_pat
         services.import_partner_xlsx(path, standard=standard, actor=centre_admin, filename=path.name)
     assert refused.value.code == "role_cannot_archive_import"
     assert Outcome.objects.exists() is False
+
+
+def test_the_export_command_writes_the_file_and_its_json_summary(tmp_path, standard, learner_a, capsys):
+    make_outcome(learner=learner_a, item=_item("R-1"), status=OutcomeStatus.CERTIFIED, certificate_no="A-1")
+    out = tmp_path / "ours.xlsx"
+    call_command("export-recognised", "--standard", standard.code, "--out", str(out), "--json")
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (summary["rows"], Path(summary["file"]).name) == (1, "ours.xlsx")
+    lines = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert [row[2] for row in lines[1:]] == ["SH-001"]
+    # only one learner's, by account number; bad usage exits 2
+    call_command("export-recognised", "--standard", standard.code, "--out", str(out), "--learner", learner_a.account_no)
+    for bad in (["--learner", "999999999999"], ["--out", str(tmp_path / "missing" / "x.xlsx")]):
+        arguments = ["export-recognised", "--standard", standard.code, "--out", str(out), *bad]
+        with pytest.raises(CommandError) as usage:
+            call_command(*arguments)
+        assert usage.value.returncode == 2
