@@ -11,7 +11,8 @@ right after ``creditbank demo``:
 - ``self_study``: self-study examination courses (自学考试) converting into university courses,
   one of them with a score below the rule's minimum (the audit says why it does not count);
 - ``yangtze``: a learner from Shanghai whose outcomes are recognised here (see
-  ``creditbank.recognition``, which registers its part of the story when it is installed).
+  ``creditbank.recognition``: ``creditbank.demo`` adds the import of their Shanghai-signed credentials
+  to ``YANGTZE_HOOKS``).
 
 Idempotent: items, programmes, rules, learners and outcomes are found by code or identity first.
 """
