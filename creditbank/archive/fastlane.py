@@ -61,6 +61,7 @@ from creditbank.archive import selectors
 from creditbank.archive.choices import OutcomeSource, OutcomeStatus
 from creditbank.archive.models import Outcome
 from creditbank.catalog.models import OutcomeType
+from creditbank.core.compiled_sql import Template, compile_template
 
 logger = logging.getLogger(__name__)
 
@@ -165,39 +166,10 @@ def bearer_token(environ: dict[str, Any]) -> str | None:
 # --- compiled SQL ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Template:
-    """One ORM query compiled once: its SQL, its parameters with the slots to fill per request,
-    and the backend's converters for its columns (what ``QuerySet`` iteration would apply)."""
-
-    sql: str
-    params: tuple[Any, ...]
-    slots: tuple[tuple[int, str], ...]
-    compiler: Any
-    converters: dict[int, Any]
-    fields: dict[str, Any]
-
-    def execute(
-        self, connection: Any, values: dict[str, Any], *, suffix: str = "", extra: tuple[Any, ...] = ()
-    ) -> list[Any]:
-        params = list(self.params)
-        for index, name in self.slots:
-            params[index] = self.fields[name].get_db_prep_value(_slot_value(name, values), connection, prepared=False)
-        if connection.vendor == "postgresql":
-            rows = _prepared(connection, self.sql + suffix, [*params, *extra])
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(self.sql + suffix, [*params, *extra])
-                rows = cursor.fetchall()
-        if self.converters:
-            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
-        return rows
-
-
 _YEAR_SLOT = re.compile(r"year([+-][0-9]+)-([0-9]{2})-([0-9]{2})")
 
 
-def _slot_value(name: str, values: dict[str, Any]) -> Any:
+def _slot_value(values: dict[str, Any], name: str) -> Any:
     """A slot's value for this request; ``year+0-12-31`` is a date the selector derives from the year."""
     derived = _YEAR_SLOT.fullmatch(name)
     if derived is None:
@@ -215,71 +187,6 @@ def _as_date(value: Any) -> dt.date | None:
         return None
 
 
-def _prepared(connection: Any, sql: str, params: list[Any]) -> list[Any]:
-    """PostgreSQL: bound on the server, and prepared once per connection where that is safe
-    (``_may_prepare``). Planning the page's six tables costs PostgreSQL about six times what
-    running the plan does (docs/performance.md); Django's cursors bind on the client, so every
-    one of its queries is planned afresh. Errors become Django's, and mark the connection as
-    Django's own cursor would."""
-    # What Django's cursor() does first: the health check (when due) and the connection.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor, prepare = _server_cursor(connection)
-        cursor.execute(sql, params, prepare=prepare)
-        return cursor.fetchall()
-
-
-# psycopg prepares a statement after this many runs; Django leaves it None (never). Its own
-# cursors bind on the client and never prepare whatever the threshold, so this only lets the
-# lane's explicit ``prepare=True`` through.
-_EXPLICIT_ONLY = 2**31 - 1
-
-
-def _may_prepare(connection: Any) -> bool:
-    """A prepared statement lives in one server session: worth it on a persistent connection,
-    and wrong through a transaction-mode pooler, for which docs/deploy.md sets
-    ``CONN_MAX_AGE=0``. Where Django itself binds on the server, its settings decide."""
-    options = connection.settings_dict.get("OPTIONS") or {}
-    return bool(connection.settings_dict.get("CONN_MAX_AGE")) and not options.get("server_side_binding")
-
-
-def _server_cursor(connection: Any) -> tuple[Any, bool]:
-    """One server-binding cursor per database connection, kept beside it. Timestamps are read by
-    psycopg's own (C) loader: Django's Python loader gives the same values for a session in UTC,
-    at about a tenth of a millisecond more per page."""
-    import psycopg
-    from psycopg.types.datetime import TimestamptzLoader
-
-    raw = connection.connection
-    kept = getattr(connection, "_archive_fastlane_cursor", None)
-    if kept is not None and kept[0] is raw and not kept[1].closed:
-        return kept[1], kept[2]
-    cursor = psycopg.Cursor(raw)
-    if str(raw.info.timezone) == "UTC":
-        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-    prepare = _may_prepare(connection)
-    if prepare and raw.prepare_threshold is None:
-        raw.prepare_threshold = _EXPLICIT_ONLY
-    connection._archive_fastlane_cursor = (raw, cursor, prepare)
-    return cursor, prepare
-
-
-def compile_template(queryset: Any, sentinels: dict[str, tuple[Any, Any]]) -> Template:
-    """``sentinels``: slot name → (model field, the placeholder value the queryset was built with)."""
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    sql, params = compiler.as_sql()
-    slots = []
-    for name, (field, value) in sentinels.items():
-        prepared = field.get_db_prep_value(value, compiler.connection, prepared=False)
-        found = [index for index, param in enumerate(params) if param == prepared]
-        if len(found) != 1:
-            raise ImproperlyConfigured(f"fast lane: placeholder {name} found {len(found)} times in {sql}")
-        slots.append((found[0], name))
-    converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-    return Template(sql, tuple(params), tuple(slots), compiler, converters, {n: f for n, (f, _) in sentinels.items()})
-
-
 def _token_template() -> Template:
     """``user_for_token``'s conditions, with the user's learner (None: not a learner) joined."""
     queryset = ApiToken.objects.filter(
@@ -292,6 +199,7 @@ def _token_template() -> Template:
             "key_hash": (fields.get_field("key_hash"), _SENTINEL_HASH),
             "now": (fields.get_field("expires_at"), _SENTINEL_NOW),
         },
+        _slot_value,
     )
 
 
@@ -324,7 +232,7 @@ def _page_template(shape: tuple[bool, bool, bool, bool]) -> Template:
     if has_source:
         sentinels["source"] = (meta.get_field("source"), _SENTINEL_SOURCE)
     queryset = _page_queryset(shape, _SENTINEL_YEAR)
-    template = compile_template(queryset, sentinels)
+    template = compile_template(queryset, sentinels, _slot_value)
     if not shape[1]:
         return template
     other = _page_queryset(shape, _SENTINEL_YEAR + 4)
@@ -376,7 +284,13 @@ def _joined_template(token: Template, page: Template) -> Template:
         f"FROM caller LEFT JOIN LATERAL ({sql} LIMIT %s OFFSET %s) page ON TRUE"
     )
     return Template(
-        joined, (*token.params, *page_params), tuple(slots), page.compiler, {}, {**token.fields, **page.fields}
+        joined,
+        (*token.params, *page_params),
+        tuple(slots),
+        page.compiler,
+        {},
+        {**token.fields, **page.fields},
+        _slot_value,
     )
 
 

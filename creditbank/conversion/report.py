@@ -145,6 +145,29 @@ def course_rows(audit: engine.Audit) -> dict[str, engine.CourseSpec]:
     return {course.code: course for course in audit.programme.courses}
 
 
+def _not_applicable(check: engine.RuleCheck, templates: dict[str, str]) -> dict[str, Any]:
+    reasons = [
+        {
+            "code": str(finding.reason),
+            "message": finding_message(finding, templates),
+            "item_code": finding.item_code,
+            "outcome_id": finding.outcome_id,
+        }
+        for finding in check.findings
+    ]
+    return {
+        "rule_id": check.rule.id,
+        "number": check.rule.number,
+        "version": check.rule.version,
+        "mode": check.rule.mode,
+        "courses": list(check.rule.targets),
+        "credits": check.credits,
+        "reason": str(check.reason),
+        "message": reasons[0]["message"],
+        "reasons": reasons,
+    }
+
+
 def audit_report(audit: engine.Audit) -> dict[str, Any]:
     """The audit as one plain structure (Decimals for credits, ids and codes as they are)."""
     programme = audit.programme
@@ -216,29 +239,7 @@ def audit_report(audit: engine.Audit) -> dict[str, Any]:
             }
             for group in audit.groups
         ],
-        "not_applicable": [
-            {
-                "rule_id": check.rule.id,
-                "number": check.rule.number,
-                "version": check.rule.version,
-                "mode": check.rule.mode,
-                "courses": list(check.rule.targets),
-                "credits": check.credits,
-                "reason": str(check.reason),
-                "message": finding_message(check.findings[0], templates),
-                "reasons": [
-                    {
-                        "code": str(finding.reason),
-                        "message": finding_message(finding, templates),
-                        "item_code": finding.item_code,
-                        "outcome_id": finding.outcome_id,
-                    }
-                    for finding in check.findings
-                ],
-            }
-            for check in audit.checks
-            if not check.applicable
-        ],
+        "not_applicable": [_not_applicable(check, templates) for check in audit.checks if not check.applicable],
         "passed_over": [
             {
                 "rule_id": alternative.rule.id,

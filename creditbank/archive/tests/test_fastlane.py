@@ -349,7 +349,7 @@ def test_on_a_persistent_postgresql_connection_the_statements_are_prepared(archi
     settings_dict = connection.settings_dict
     saved = settings_dict["CONN_MAX_AGE"]
     settings_dict["CONN_MAX_AGE"] = 600
-    connections[DEFAULT_DB_ALIAS].__dict__.pop("_archive_fastlane_cursor", None)  # made by earlier tests, unprepared
+    connections[DEFAULT_DB_ALIAS].__dict__.pop("_compiled_sql_cursor", None)  # made by earlier tests, unprepared
     try:
         for query in ("", "year=2022", "limit=1&offset=1"):
             # when / then: the same answers, from prepared statements
@@ -359,7 +359,7 @@ def test_on_a_persistent_postgresql_connection_the_statements_are_prepared(archi
         )  # one statement a filter shape (token and page joined; the slice is a parameter)
     finally:
         settings_dict["CONN_MAX_AGE"] = saved
-        connections[DEFAULT_DB_ALIAS].__dict__.pop("_archive_fastlane_cursor", None)
+        connections[DEFAULT_DB_ALIAS].__dict__.pop("_compiled_sql_cursor", None)
 
 
 def test_a_query_the_lane_cannot_compile_is_left_to_django(archive, monkeypatch):

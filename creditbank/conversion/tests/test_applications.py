@@ -14,7 +14,7 @@ from creditbank.api.tests.helpers import bearer_client, post_json
 from creditbank.archive.tests.factories import make_outcome
 from creditbank.audit.models import AuditEntry
 from creditbank.catalog.tests.factories import make_item
-from creditbank.conversion import applications, selectors
+from creditbank.conversion import applications, engine, selectors
 from creditbank.conversion.models import ConversionRecord
 from creditbank.conversion.tests.factories import make_programme, make_rule
 from creditbank.core.errors import ApplicationError
@@ -220,3 +220,42 @@ def test_the_transcript_prints_the_conversions(programme, outcomes, learner_a, u
     printed = html[html.index('class="section"') :]
     for text in ("CS-BK", "CS101", "CS202", "R02", "免修免考", "学分认定", "4.0"):
         assert text in printed
+
+
+def test_one_statement_reads_the_learners_outcomes_and_earlier_conversions(
+    programme, outcomes, learner_a, university_reviewer
+):
+    """``selectors.learner_facts`` (what a single audit runs) answers what ``learner_outcomes`` and
+    ``conversion_history`` answer, before and after a conversion, on every backend."""
+    from creditbank.conversion import selectors
+
+    loaded = selectors.load_programme(programme, as_of=timezone.localdate())
+
+    def both() -> tuple[object, object]:
+        return (
+            sorted(selectors.learner_outcomes(learner_a.pk, loaded.codes, loaded.levels), key=lambda fact: fact.id),
+            selectors.conversion_history(learner_a.pk, programme),
+        )
+
+    facts, history = selectors.learner_facts(learner_a.pk, programme.pk, loaded.codes, loaded.levels)
+    assert (sorted(facts, key=lambda fact: fact.id), history) == both()
+    assert history is engine.NO_HISTORY
+    assert len(facts) == 2
+    application = applications.apply(learner_a, "CS-BK", actor=learner_a.user).application
+    review_services.accept_application(application, actor=university_reviewer)
+    review_services.first_review_deposit(application, actor=university_reviewer)
+    review_services.take_step(application, actor=university_reviewer, event="approved", note="同意")
+    facts, history = selectors.learner_facts(learner_a.pk, programme.pk, loaded.codes, loaded.levels)
+    assert (sorted(facts, key=lambda fact: fact.id), history) == both()
+    assert history.recognised_courses == {"CS101", "CS201", "CS202"}
+    assert history.used_outcome_ids == {outcome.pk for outcome in outcomes}
+    assert {(fact.item_code, type(fact.achieved_on), fact.level, fact.credits) for fact in facts} == {
+        ("1X-WEB-M", dt.date, 5, Decimal("4")),
+        ("1X-BD-M", dt.date, 5, Decimal("4")),
+    }
+    # a programme with no source items still reads the history; another learner reads nothing
+    assert selectors.learner_facts(learner_a.pk, programme.pk, [], {})[1] == history
+    assert selectors.learner_facts(learner_a.pk + 999, programme.pk, loaded.codes, loaded.levels) == (
+        [],
+        engine.NO_HISTORY,
+    )
