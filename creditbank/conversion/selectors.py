@@ -337,19 +337,7 @@ def _facts(rows: Sequence[tuple[Any, ...]], levels: dict[int, int | None]) -> li
 
 def conversion_history(learner_id: int, programme: Programme) -> engine.History:
     """What earlier conversions into ``programme`` used and recognised (its conversion records)."""
-    from creditbank.conversion.models import ConversionRecord
-
-    rows = ConversionRecord.objects.filter(learner_id=learner_id, programme=programme).values_list(
-        "course_code", "outcome_ids"
-    )
-    if not rows:
-        return engine.NO_HISTORY
-    courses: set[str] = set()
-    used: set[int] = set()
-    for course_code, outcome_ids in rows:
-        courses.add(course_code)
-        used.update(int(part) for part in (outcome_ids or "").split(",") if part)
-    return engine.History(used_outcome_ids=frozenset(used), recognised_courses=frozenset(courses))
+    return learner_facts(learner_id, programme.pk, (), {})[1]
 
 
 def hypothetical_items(codes: Iterable[str]) -> list[engine.HypotheticalItem]:

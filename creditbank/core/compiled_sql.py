@@ -57,8 +57,8 @@ def fetchall(connection: Any, sql: str, params: list[Any]) -> list[Any]:
 
 def _prepared(connection: Any, sql: str, params: list[Any]) -> list[Any]:
     """PostgreSQL: bound on the server, and prepared once per connection where that is safe
-    (``_may_prepare``). Planning the page's six tables costs PostgreSQL about six times what
-    running the plan does (docs/performance.md); Django's cursors bind on the client, so every
+    (``_may_prepare``). Planning the archive page's six tables costs PostgreSQL about six times
+    what running the plan does (docs/performance.md); Django's cursors bind on the client, so every
     one of its queries is planned afresh. Errors become Django's, and mark the connection as
     Django's own cursor would."""
     # What Django's cursor() does first: the health check (when due) and the connection.
@@ -72,7 +72,7 @@ def _prepared(connection: Any, sql: str, params: list[Any]) -> list[Any]:
 
 # psycopg prepares a statement after this many runs; Django leaves it None (never). Its own
 # cursors bind on the client and never prepare whatever the threshold, so this only lets the
-# lane's explicit ``prepare=True`` through.
+# explicit ``prepare=True`` here through.
 _EXPLICIT_ONLY = 2**31 - 1
 
 
